@@ -1,0 +1,86 @@
+"""Hermetic git for every test, and factories for real repositories (pytest-git underneath)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pytest_git import GitRepo
+from typer.testing import CliRunner
+
+from tests.gitutil import Repo
+
+FIXED_DATE = "2026-01-15T12:00:00+00:00"
+
+
+@pytest.fixture(autouse=True)
+def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every git the test (or wtorch) runs ignores the machine's config and writes nothing to $HOME."""
+    home = tmp_path_factory.mktemp("home")
+    config = home / "gitconfig"
+    config.write_text(
+        "[init]\n\tdefaultBranch = main\n"
+        "[user]\n\tname = Test User\n\temail = test@example.com\n"
+        "[protocol \"file\"]\n\tallow = always\n"
+        "[advice]\n\tdetachedHead = false\n"
+    )
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Test User")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "test@example.com")
+        monkeypatch.setenv(f"GIT_{role}_DATE", FIXED_DATE)
+    for leaked in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "WTORCH_MANIFEST", "WTORCH_DEBUG", "NO_COLOR"):
+        monkeypatch.delenv(leaked, raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+@pytest.fixture
+def repo(git_repo: GitRepo) -> Repo:
+    """pytest-git's repository with one commit on main."""
+    built = Repo(Path(git_repo.workspace))
+    built.git("checkout", "-q", "-B", "main")
+    built.commit("initial", {"README.md": "hello\n"})
+    return built
+
+
+@pytest.fixture
+def make_repo() -> Iterator[Callable[..., Repo]]:
+    """More repositories for one test (a remote, a second clone), cleaned up afterwards."""
+    made: list[GitRepo] = []
+
+    def factory(*, bare: bool = False) -> Repo:
+        workspace = GitRepo()
+        made.append(workspace)
+        built = Repo(Path(workspace.workspace))
+        if bare:
+            built.git("config", "core.bare", "true")
+        return built
+
+    yield factory
+    for workspace in made:
+        workspace.teardown()
+
+
+@pytest.fixture
+def cli() -> Callable[..., object]:
+    """Run wtorch in-process through typer's CliRunner; returns the Result."""
+    from wtorch.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str | Path, cwd: Path | None = None) -> object:
+        import os
+
+        old = Path.cwd()
+        if cwd is not None:
+            os.chdir(cwd)
+        try:
+            return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+        finally:
+            os.chdir(old)
+
+    return invoke

@@ -1,0 +1,3 @@
+from wtorch.cli import main
+
+raise SystemExit(main())

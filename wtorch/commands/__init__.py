@@ -1,0 +1,1 @@
+"""One module per command: plain arguments in, a result object out. Nothing here prints."""

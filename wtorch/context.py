@@ -1,0 +1,70 @@
+"""What every command starts from: the repository (if any) and the manifest, found once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from wtorch import git
+from wtorch.errors import UsageError
+from wtorch.manifest import MANIFEST_NAME, Manifest, load_manifest
+
+
+@dataclass(frozen=True)
+class Options:
+    """The global command-line options (SPEC §5)."""
+
+    manifest: Path | None = None
+    repo: Path | None = None
+    verbose: bool = False
+    color: bool = True
+
+    @property
+    def start(self) -> Path:
+        return (self.repo or Path.cwd()).resolve()
+
+
+def find_repo(options: Options) -> git.RepoInfo | None:
+    if options.repo is not None and not options.repo.is_dir():
+        raise UsageError(f"-C {options.repo}: no such directory")
+    return git.discover(options.start)
+
+
+def require_repo(options: Options) -> git.RepoInfo:
+    repo = find_repo(options)
+    if repo is None:
+        raise UsageError(f"{options.start} is not inside a git repository (use -C DIR to point at one)")
+    return repo
+
+
+def manifest_path(options: Options, repo: git.RepoInfo | None) -> Path:
+    """--manifest, else $WTORCH_MANIFEST, else wtorch.toml at the root of the main worktree."""
+    if options.manifest is not None:
+        return options.manifest
+    from_env = os.environ.get("WTORCH_MANIFEST")
+    if from_env:
+        return Path(from_env)
+    if repo is None:
+        raise UsageError(
+            f"{options.start} is not inside a git repository, so there is no {MANIFEST_NAME} to find; "
+            "pass --manifest PATH"
+        )
+    return repo.main_worktree / MANIFEST_NAME
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load(options: Options, *, repo: git.RepoInfo | None = None) -> Manifest:
+    """The validated manifest; templates resolve against the main worktree (or the manifest's folder)."""
+    repo = repo if repo is not None else find_repo(options)
+    path = manifest_path(options, repo)
+    if not path.is_file():
+        raise UsageError(f"no manifest at {_display(path)}: run `wtorch init` to write one, or pass --manifest PATH")
+    root = repo.main_worktree if repo else path.resolve().parent
+    return load_manifest(path, root=root, repo_name=root.name, display=_display(path))

@@ -1,0 +1,84 @@
+"""The one place git runs: argument lists through GitPython, failures as GitError."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from wtorch.errors import GitError
+
+# Variables a git hook (or a parent git) leaks into our environment. Left in place they
+# would point every git we run at the hook's repository instead of the one we mean.
+_LEAKED = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_PREFIX",
+    "GIT_NAMESPACE",
+    "GIT_QUARANTINE_PATH",
+)
+
+
+def scrub_environment() -> None:
+    """Drop repository-locating variables; GitPython always starts from os.environ."""
+    for name in _LEAKED:
+        os.environ.pop(name, None)
+
+
+@dataclass(frozen=True)
+class Result:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def fields(self, sep: str = "\0") -> list[str]:
+        """stdout split on NUL (or `sep`), without the empty tail."""
+        items = self.stdout.split(sep)
+        return items[:-1] if items and items[-1] == "" else items
+
+
+def run(
+    args: Sequence[str],
+    *,
+    cwd: Path,
+    check: bool = True,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Result:
+    """Run `git args...` in `cwd`. Never through a shell; never with a leaked GIT_DIR."""
+    import git as gitpython  # heavy: loaded on first use so `wtorch --version` stays fast
+
+    scrub_environment()
+    argv = ["git", *args]
+    runner = gitpython.Git(str(cwd))
+    if stdin is None:
+        status, out, err = runner.execute(
+            argv,
+            with_extended_output=True,
+            with_exceptions=False,
+            stdout_as_string=False,
+            strip_newline_in_stdout=False,
+            env=dict(env or {}),
+        )
+    else:
+        proc = runner.execute(argv, as_process=True, istream=subprocess.PIPE, env=dict(env or {}))
+        out, err_bytes = proc.proc.communicate(stdin.encode("utf-8"))
+        status = proc.proc.returncode
+        err = err_bytes.decode("utf-8", "replace")
+    stdout = out.decode("utf-8", "surrogateescape") if isinstance(out, bytes) else str(out or "")
+    stderr = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err or "")
+    result = Result(tuple(argv), int(status), stdout, stderr)
+    if check and not result.ok:
+        raise GitError(argv, result.returncode, stderr, stdout)
+    return result

@@ -1,0 +1,49 @@
+"""Finding the repository: its top level, common dir and main worktree, from any worktree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from wtorch.git.core import run
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    toplevel: Path | None
+    """The worktree we were started in; None in a bare repository."""
+    common_dir: Path
+    main_worktree: Path
+    """The main worktree (for a bare repository: the repository directory itself)."""
+
+    @property
+    def name(self) -> str:
+        """`{repo}` in templates: the main worktree's directory name."""
+        return self.main_worktree.name
+
+
+def discover(start: Path) -> RepoInfo | None:
+    """The repository containing `start`, or None when `start` is not inside one."""
+    probe = run(
+        ["rev-parse", "--path-format=absolute", "--git-common-dir", "--is-bare-repository"],
+        cwd=start,
+        check=False,
+    )
+    if not probe.ok:
+        return None
+    common_dir_text, bare = probe.stdout.splitlines()[:2]
+    common_dir = Path(common_dir_text)
+    toplevel = None
+    if bare != "true":
+        top = run(["rev-parse", "--path-format=absolute", "--show-toplevel"], cwd=start, check=False)
+        toplevel = Path(top.stdout.strip()) if top.ok and top.stdout.strip() else None
+    listing = run(["worktree", "list", "--porcelain", "-z"], cwd=start)
+    first = listing.stdout.split("\0", 1)[0]
+    main = Path(first.removeprefix("worktree ")) if first.startswith("worktree ") else common_dir.parent
+    return RepoInfo(toplevel=toplevel, common_dir=common_dir, main_worktree=main)
+
+
+def current_branch(cwd: Path) -> str | None:
+    """The branch checked out at `cwd` (also on an unborn branch), or None when detached."""
+    result = run(["symbolic-ref", "--quiet", "--short", "HEAD"], cwd=cwd, check=False)
+    return result.stdout.strip() or None if result.ok else None

@@ -1,0 +1,47 @@
+"""The one rich Console and the JSON writer; renderers per command live beside this module."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_state: dict[str, Any] = {"color": True, "console": None}
+
+
+def configure(*, color: bool) -> None:
+    _state["color"] = color
+    _state["console"] = None
+
+
+def console() -> Console:
+    """The shared Console (created on first use: rich is heavy to import)."""
+    if _state["console"] is None:
+        from rich.console import Console
+
+        no_color = not _state["color"] or "NO_COLOR" in os.environ
+        # Piped or captured output gets a generous fixed width rather than rich's 80 columns.
+        width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "160"))
+        _state["console"] = Console(no_color=no_color, width=width, highlight=False, soft_wrap=False)
+    console_: Console = _state["console"]
+    return console_
+
+
+def error_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, no_color=not _state["color"] or "NO_COLOR" in os.environ, highlight=False)
+
+
+def emit_json(data: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def emit_text(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
