@@ -22,7 +22,7 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     config.write_text(
         "[init]\n\tdefaultBranch = main\n"
         "[user]\n\tname = Test User\n\temail = test@example.com\n"
-        "[protocol \"file\"]\n\tallow = always\n"
+        '[protocol "file"]\n\tallow = always\n'
         "[advice]\n\tdetachedHead = false\n"
     )
     monkeypatch.setenv("HOME", str(home))

@@ -35,9 +35,7 @@ def test_minimal_manifest_gets_the_documented_defaults() -> None:
 
 
 def test_malformed_toml_reports_its_line() -> None:
-    assert problems(HEAD + "[[effort]]\nid = \n") == [
-        "wtorch.toml:5: invalid TOML: Invalid value"
-    ]
+    assert problems(HEAD + "[[effort]]\nid = \n") == ["wtorch.toml:5: invalid TOML: Invalid value"]
 
 
 def test_unknown_keys_suggest_the_closest_valid_one() -> None:
@@ -59,7 +57,10 @@ def test_wrong_types_name_both_types() -> None:
 
 
 def test_missing_and_duplicate_and_invalid_ids() -> None:
-    text = HEAD + '[[effort]]\ntitle = "x"\n[[effort]]\nid = "a"\n[[effort]]\nid = "a"\n[[effort]]\nid = "--upload-pack=x"\n'
+    text = (
+        HEAD
+        + '[[effort]]\ntitle = "x"\n[[effort]]\nid = "a"\n[[effort]]\nid = "a"\n[[effort]]\nid = "--upload-pack=x"\n'
+    )
     assert problems(text) == [
         "wtorch.toml:4: [[effort]] number 1 has no 'id'",
         "wtorch.toml:9: duplicate effort id 'a' (first at line 7)",
@@ -105,8 +106,10 @@ def test_explicit_wave_not_after_its_dependency_says_which_wave_would_do() -> No
 
 
 def test_derived_waves_follow_dependencies() -> None:
-    m = load(HEAD + '[[effort]]\nid = "a"\n[[effort]]\nid = "b"\ndepends_on = ["a"]\n'
-             '[[effort]]\nid = "c"\nwave = 5\n[[effort]]\nid = "d"\ndepends_on = ["c", "b"]\n')
+    m = load(
+        HEAD + '[[effort]]\nid = "a"\n[[effort]]\nid = "b"\ndepends_on = ["a"]\n'
+        '[[effort]]\nid = "c"\nwave = 5\n[[effort]]\nid = "d"\ndepends_on = ["c", "b"]\n'
+    )
     assert {e.id: e.wave for e in m.efforts} == {"a": 1, "b": 2, "c": 5, "d": 6}
 
 
@@ -166,12 +169,12 @@ def test_non_positive_numbers() -> None:
 def test_enumerations_version_and_project() -> None:
     assert problems('version = 2\n[project]\nname = "d"\n[gate]\ncount = "lines"\n[sync]\nstrategy = "squash"\n') == [
         "wtorch.toml:1: 'version' must be 1 (the manifest version this wtorch reads), not 2",
-        "wtorch.toml:5: 'gate.count' must be \"changed\" or \"added\", not \"lines\"",
-        "wtorch.toml:7: 'sync.strategy' must be \"rebase\" or \"merge\", not \"squash\"",
+        'wtorch.toml:5: \'gate.count\' must be "changed" or "added", not "lines"',
+        'wtorch.toml:7: \'sync.strategy\' must be "rebase" or "merge", not "squash"',
     ]
     assert problems("[gate]\n") == [
         "wtorch.toml: missing 'version = 1' at the top of the manifest",
-        "wtorch.toml: missing [project] table (with at least name = \"...\")",
+        'wtorch.toml: missing [project] table (with at least name = "...")',
     ]
 
 
@@ -187,5 +190,7 @@ def test_paths_must_stay_inside_the_repository() -> None:
 
 
 def test_multiline_arrays_and_comments_keep_line_numbers_right() -> None:
-    text = HEAD + '# a comment with depends_on = [\n[[effort]]\nid = "a"\npaths = [\n  "x/",\n  "y/",\n]\nestimate = -1\n'
+    text = (
+        HEAD + '# a comment with depends_on = [\n[[effort]]\nid = "a"\npaths = [\n  "x/",\n  "y/",\n]\nestimate = -1\n'
+    )
     assert problems(text) == ["wtorch.toml:11: effort 'a': 'estimate' must be positive, not -1"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +15,10 @@ from typer.core import TyperGroup
 from wtorch import __version__
 from wtorch.errors import EXIT_GIT, EXIT_INTERRUPTED, ManifestError, WtorchError
 
-EPILOG = "Docs: docs/ in the wtorch repository. Exit codes: 0 ok, 1 check failed, 2 usage or manifest error, 3 git failed, 130 interrupted."
+EPILOG = (
+    "Docs: docs/ in the wtorch repository. "
+    "Exit codes: 0 ok, 1 check failed, 2 usage or manifest error, 3 git failed, 130 interrupted."
+)
 
 
 class _Group(TyperGroup):
@@ -76,11 +79,18 @@ def _version(value: bool) -> None:
 @app.callback()
 def _global(
     ctx: typer.Context,
-    manifest: Annotated[Path | None, typer.Option("--manifest", envvar="WTORCH_MANIFEST", help="Path to wtorch.toml (default: the main worktree's).")] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            "--manifest", envvar="WTORCH_MANIFEST", help="Path to wtorch.toml (default: the main worktree's)."
+        ),
+    ] = None,
     repo: Annotated[Path | None, typer.Option("-C", "--repo", help="Run as if started in DIR.")] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR is honoured too).")] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="More detail; tracebacks on errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
 ) -> None:
     from wtorch import output
     from wtorch.context import Options
@@ -89,7 +99,7 @@ def _global(
     ctx.obj = Options(manifest=manifest, repo=repo, verbose=verbose, color=not no_color)
 
 
-class PlanFormat(str, Enum):
+class PlanFormat(StrEnum):
     table = "table"
     markdown = "markdown"
     mermaid = "mermaid"
@@ -125,8 +135,12 @@ def plan(
 @app.command()
 def init(
     ctx: typer.Context,
-    project: Annotated[str | None, typer.Option("--project", help="Project name (default: the repository's folder name).")] = None,
-    base: Annotated[str | None, typer.Option("--base", help="Base branch (default: the current branch, else main).")] = None,
+    project: Annotated[
+        str | None, typer.Option("--project", help="Project name (default: the repository's folder name).")
+    ] = None,
+    base: Annotated[
+        str | None, typer.Option("--base", help="Base branch (default: the current branch, else main).")
+    ] = None,
 ) -> None:
     """Write a commented starter wtorch.toml at the root of the main worktree. Never overwrites.
 

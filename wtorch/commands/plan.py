@@ -135,9 +135,7 @@ def run_plan(manifest: Manifest) -> PlanReport:
     if unestimated and len(unestimated) < len(efforts):
         warnings.append(f"no estimate for {', '.join(unestimated)}: the critical path counts them as 0 lines")
     for c in conflicts:
-        warnings.append(
-            f"wave {c.wave}: '{c.efforts[0]}' and '{c.efforts[1]}' both touch {', '.join(c.paths)}"
-        )
+        warnings.append(f"wave {c.wave}: '{c.efforts[0]}' and '{c.efforts[1]}' both touch {', '.join(c.paths)}")
     return PlanReport(
         project=manifest.project.name,
         max_lines=budget,
@@ -165,4 +163,3 @@ def run_plan(manifest: Manifest) -> PlanReport:
         path_conflicts=tuple(conflicts),
         warnings=tuple(warnings),
     )
-

@@ -72,9 +72,11 @@ def run(
             env=dict(env or {}),
         )
     else:
-        proc = runner.execute(argv, as_process=True, istream=subprocess.PIPE, env=dict(env or {}))
-        out, err_bytes = proc.proc.communicate(stdin.encode("utf-8"))
-        status = proc.proc.returncode
+        handle = runner.execute(argv, as_process=True, istream=subprocess.PIPE, env=dict(env or {}))
+        proc = handle.proc
+        assert proc is not None
+        out, err_bytes = proc.communicate(stdin.encode("utf-8"))
+        status = proc.returncode
         err = err_bytes.decode("utf-8", "replace")
     stdout = out.decode("utf-8", "surrogateescape") if isinstance(out, bytes) else str(out or "")
     stderr = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err or "")

@@ -16,9 +16,7 @@ from wtorch.manifest.schema import check_keys, suggest
 from wtorch.refs import branch_name_problem, is_valid_id, is_valid_name
 
 MANIFEST_NAME = "wtorch.toml"
-_ID_RULE = (
-    "use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
-)
+_ID_RULE = "use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
 _CHOICES = {"gate.count": ("changed", "added"), "sync.strategy": ("rebase", "merge")}
 
 
@@ -44,12 +42,13 @@ def load_manifest(path: Path, *, root: Path, repo_name: str, display: str | None
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ManifestError([f"{display or path}: cannot read the manifest: {exc.strerror}"]) from None
+    except UnicodeDecodeError as exc:
+        where = f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
+        raise ManifestError([f"{display or path}: cannot read the manifest: not UTF-8 text ({where})"]) from None
     return parse_manifest(text, path=path, root=root, repo_name=repo_name, display=display)
 
 
-def parse_manifest(
-    text: str, *, path: Path, root: Path, repo_name: str, display: str | None = None
-) -> Manifest:
+def parse_manifest(text: str, *, path: Path, root: Path, repo_name: str, display: str | None = None) -> Manifest:
     display = display or str(path)
     try:
         data = tomllib.loads(text)
@@ -101,18 +100,20 @@ def _positive(value: int | None, key: tuple[str | int, ...], label: str, problem
         problems.add(key, f"{label} must be positive, not {value}")
 
 
-def _choice(section: dict[str, Any], name: str, key: tuple[str | int, ...], problems: _Problems) -> str | None:
-    value = section.get(key[-1])
+def _choice(section: dict[str, Any], name: str, problems: _Problems) -> str | None:
+    table, field = name.split(".")
+    key = (table, field)
+    value = section.get(field)
     allowed = _CHOICES[name]
     if value is None or value in allowed:
         return value
-    problems.add(key, f"'{name}' must be \"{allowed[0]}\" or \"{allowed[1]}\", not \"{value}\"")
+    problems.add(key, f'\'{name}\' must be "{allowed[0]}" or "{allowed[1]}", not "{value}"')
     return None
 
 
 def _project(top: dict[str, Any], problems: _Problems) -> Project | None:
     if "project" not in top:
-        problems.add((), "missing [project] table (with at least name = \"...\")")
+        problems.add((), 'missing [project] table (with at least name = "...")')
         return None
     section = check_keys("project", top["project"], ("project",), "[project]", problems.add)
     name = section.get("name")
@@ -120,7 +121,9 @@ def _project(top: dict[str, Any], problems: _Problems) -> Project | None:
         problems.add(("project",), "[project] has no 'name'")
         return None
     if not is_valid_name(name):
-        problems.add(("project", "name"), f"'project.name' {name!r} is not valid: {_ID_RULE.replace('lower-case ', '')}")
+        problems.add(
+            ("project", "name"), f"'project.name' {name!r} is not valid: {_ID_RULE.replace('lower-case ', '')}"
+        )
     base = section.get("base", "main")
     why = branch_name_problem(base)
     if why:
@@ -149,7 +152,7 @@ def _project(top: dict[str, Any], problems: _Problems) -> Project | None:
 def _gate(top: dict[str, Any], problems: _Problems) -> GateConfig:
     section = check_keys("gate", top.get("gate", {}), ("gate",), "[gate]", problems.add)
     _positive(section.get("max_lines"), ("gate", "max_lines"), "'gate.max_lines'", problems)
-    if _choice(section, "gate.count", ("gate", "count"), problems) is None:
+    if _choice(section, "gate.count", problems) is None:
         section.pop("count", None)
     if "exclude" in section:
         section["exclude"] = tuple(section["exclude"])
@@ -158,7 +161,7 @@ def _gate(top: dict[str, Any], problems: _Problems) -> GateConfig:
 
 def _sync(top: dict[str, Any], problems: _Problems) -> SyncConfig:
     section = check_keys("sync", top.get("sync", {}), ("sync",), "[sync]", problems.add)
-    if _choice(section, "sync.strategy", ("sync", "strategy"), problems) is None:
+    if _choice(section, "sync.strategy", problems) is None:
         section.pop("strategy", None)
     return SyncConfig(**section)
 
@@ -201,7 +204,9 @@ def _efforts(
                 known.append(dep)
             else:
                 hint = suggest(dep, sorted(where))
-                problems.add((("effort", index, "depends_on")), f"effort '{entry['id']}' depends on unknown effort '{dep}'{hint}")
+                problems.add(
+                    (("effort", index, "depends_on")), f"effort '{entry['id']}' depends on unknown effort '{dep}'{hint}"
+                )
         deps[entry["id"]] = known
     cycles = graph.find_cycles(deps)
     for cycle in cycles:
@@ -213,7 +218,9 @@ def _efforts(
     for c in conflicts:
         problems.add(("effort", where[c.effort], "wave"), _wave_message(c))
     efforts = tuple(
-        _build_effort(entry, waves[entry["id"]], deps[entry["id"]], project, root, repo_name, problems.lines.line("effort", index))
+        _build_effort(
+            entry, waves[entry["id"]], deps[entry["id"]], project, root, repo_name, problems.lines.line("effort", index)
+        )
         for index, entry in raw
     )
     _check_templates(efforts, project, root, repo_name, where, problems)
@@ -226,10 +233,15 @@ def _check_effort_fields(index: int, entry: dict[str, Any], problems: _Problems)
         _positive(entry.get(key), ("effort", index, key), f"{label}: '{key}'", problems)
     owner = entry.get("owner")
     if owner is not None and not is_valid_name(owner):
-        problems.add(("effort", index, "owner"), f"{label}: owner {owner!r} is not valid: {_ID_RULE.replace('lower-case ', '')}")
+        problems.add(
+            ("effort", index, "owner"), f"{label}: owner {owner!r} is not valid: {_ID_RULE.replace('lower-case ', '')}"
+        )
     for path in entry.get("paths", []):
         if path.startswith("/") or ".." in path.split("/"):
-            problems.add(("effort", index, "paths"), f"{label}: path '{path}' must be relative to the repository root, without '..'")
+            problems.add(
+                ("effort", index, "paths"),
+                f"{label}: path '{path}' must be relative to the repository root, without '..'",
+            )
 
 
 def _cycle_message(cycle: list[str], deps: dict[str, list[str]]) -> str:
@@ -280,7 +292,12 @@ def _build_effort(
 
 
 def _check_templates(
-    efforts: tuple[Effort, ...], project: Project, root: Path, repo_name: str, where: dict[str, int], problems: _Problems
+    efforts: tuple[Effort, ...],
+    project: Project,
+    root: Path,
+    repo_name: str,
+    where: dict[str, int],
+    problems: _Problems,
 ) -> None:
     branches: dict[str, str] = {}
     paths: dict[Path, str] = {}
@@ -305,7 +322,9 @@ def _check_templates(
                 reported.add(name)  # one line per template, not one per effort
                 problems.add(("project", name), problem)
         if effort.branch in branches:
-            problems.add(key, f"efforts '{branches[effort.branch]}' and '{effort.id}' get the same branch '{effort.branch}'")
+            problems.add(
+                key, f"efforts '{branches[effort.branch]}' and '{effort.id}' get the same branch '{effort.branch}'"
+            )
         branches.setdefault(effort.branch, effort.id)
         wt_root = templates.worktree_root(project.worktree_template, values, root)
         if wt_root not in effort.worktree.parents:
@@ -317,5 +336,7 @@ def _check_templates(
                     f"which is not inside the worktree root '{wt_root}'",
                 )
         elif effort.worktree in paths:
-            problems.add(key, f"efforts '{paths[effort.worktree]}' and '{effort.id}' get the same worktree '{effort.worktree}'")
+            problems.add(
+                key, f"efforts '{paths[effort.worktree]}' and '{effort.id}' get the same worktree '{effort.worktree}'"
+            )
         paths.setdefault(effort.worktree, effort.id)

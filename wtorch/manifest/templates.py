@@ -62,4 +62,6 @@ def branch_problem(template_key: str, rendered: str, effort_id: str) -> str | No
     why = branch_name_problem(rendered)
     if why is None:
         return None
-    return f"'project.{template_key}' gives '{rendered}' for effort '{effort_id}', which is not a valid branch name: {why}"
+    return (
+        f"'project.{template_key}' gives '{rendered}' for effort '{effort_id}', which is not a valid branch name: {why}"
+    )

@@ -1,0 +1,34 @@
+"""Task runner: `nox -s tests`, `nox -s lint`, `nox -s typecheck`, `nox -s bench`."""
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite against real git repositories."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-q", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff, plus the check that only wtorch/git/ touches GitPython or runs git."""
+    session.install("ruff", "-e", ".[test]")
+    session.run("ruff", "check", "wtorch", "tests", *session.posargs)
+    session.run("pytest", "-q", "tests/test_architecture.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    session.install("mypy", "-e", ".")
+    session.run("mypy", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: wtorch against the plain git a shell script would run, as ratios."""
+    session.install("-e", ".")
+    session.run("python", "-m", "benchmarks", *session.posargs)
