@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -39,12 +40,24 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 
 
 @pytest.fixture
-def repo(git_repo: GitRepo) -> Repo:
-    """pytest-git's repository with one commit on main."""
+def repo(git_repo: GitRepo) -> Iterator[Repo]:
+    """pytest-git's repository with one commit on main; its default worktree root is cleaned up too."""
     built = Repo(Path(git_repo.workspace))
     built.git("checkout", "-q", "-B", "main")
     built.commit("initial", {"README.md": "hello\n"})
-    return built
+    yield built
+    shutil.rmtree(built.path.parent / f"{built.path.name}-worktrees", ignore_errors=True)
+
+
+@pytest.fixture
+def project(repo: Repo) -> Callable[[str], Repo]:
+    """The repository with a wtorch.toml (version and [project] added) committed on main."""
+
+    def write(body: str, *, header: str = 'version = 1\n[project]\nname = "demo"\n') -> Repo:
+        repo.commit("manifest", {"wtorch.toml": header + body})
+        return repo
+
+    return write
 
 
 @pytest.fixture

@@ -1,0 +1,316 @@
+"""`wtorch create-wave N`: a branch and a worktree for every effort of a wave (SPEC §3, §5, §10).
+
+Everything is checked before anything is written. Each effort is then made in order — branch
+(update-ref, so no tracking config is written and many efforts never race on .git/config),
+worktree, copied files, submodules, setup — and an effort that fails takes back the branch this
+run made for it. A re-run adopts what exists and finishes what an interrupted run left.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from wtorch import git
+from wtorch.errors import GitError, UsageError
+from wtorch.lifecycle import COMPLETE, DEFUNCT, Facts, View, derive_all, gather, select
+from wtorch.manifest import Effort, Manifest
+from wtorch.runner import CommandResult, run_command
+from wtorch.state import EffortRecord, Operation, RefMove, State, StateStore, now
+
+Progress = Callable[[str], None]
+
+CREATED_NOW, EXISTS, REFUSED, FAILED, SETUP_FAILED, WOULD_CREATE, SKIPPED = (
+    "created",
+    "exists",
+    "refused",
+    "failed",
+    "setup failed",
+    "would create",
+    "skipped",
+)
+
+
+@dataclass
+class Outcome:
+    id: str
+    branch: str
+    worktree: Path
+    base: str | None
+    result: str
+    detail: str = ""
+    notes: list[str] = field(default_factory=list)
+    setup: list[CommandResult] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CreateWaveResult:
+    wave: int
+    dry_run: bool
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(o.result in (REFUSED, FAILED, SETUP_FAILED) for o in self.outcomes) else 0
+
+    @property
+    def changed(self) -> bool:
+        return any(o.result == CREATED_NOW or o.notes for o in self.outcomes)
+
+
+@dataclass
+class _Job:
+    effort: Effort
+    view: View
+    base: str
+    make_branch: bool
+    make_worktree: bool
+    prune_first: bool
+    notes: list[str]
+
+
+def run_create_wave(
+    manifest: Manifest,
+    repo: git.RepoInfo,
+    wave: int,
+    *,
+    only: tuple[str, ...] = (),
+    owner: str | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    push: bool = False,
+    progress: Progress | None = None,
+) -> CreateWaveResult:
+    efforts = _chosen(manifest, wave, only, owner)
+    if push and not manifest.project.remote:
+        raise UsageError("--push needs project.remote in the manifest")
+    store = StateStore(repo.common_dir)
+    if dry_run:
+        facts = gather(manifest, repo)
+        return CreateWaveResult(wave, True, tuple(o for o, _ in _plan(manifest, facts, efforts, force=force)))
+    with store.locked(f"create-wave {wave}") as state:
+        facts = gather(manifest, repo)
+        planned = _plan(manifest, facts, efforts, force=force)
+        op = state.begin(f"create-wave {wave}")
+        try:
+            outcomes: list[Outcome] = []
+            for outcome, job in planned:
+                if progress:
+                    progress(outcome.id)
+                if job is not None:
+                    _execute(manifest, repo, facts, job, outcome, state, op, push=push, save=lambda: store.write(state))
+                    store.write(state)  # after each effort: an interrupted run leaves an exact record
+                outcomes.append(outcome)
+        finally:
+            state.end(op)
+    return CreateWaveResult(wave, False, tuple(outcomes))
+
+
+def _chosen(manifest: Manifest, wave: int, only: tuple[str, ...], owner: str | None) -> list[Effort]:
+    efforts = select(manifest, wave=wave)
+    if only:
+        select(manifest, ids=only)  # unknown ids: usage error naming the valid ones
+        outside = [i for i in only if i not in {e.id for e in efforts}]
+        if outside:
+            raise UsageError(f"--only {', '.join(outside)}: not in wave {wave} ({', '.join(e.id for e in efforts)})")
+        efforts = [e for e in efforts if e.id in only]
+    if owner is not None:
+        efforts = [e for e in efforts if e.owner == owner]
+        if not efforts:
+            owners = sorted({e.owner for e in select(manifest, wave=wave) if e.owner})
+            raise UsageError(f"no effort of wave {wave} is owned by '{owner}' (owners: {', '.join(owners) or 'none'})")
+    return efforts
+
+
+def _plan(manifest: Manifest, facts: Facts, efforts: list[Effort], *, force: bool) -> list[tuple[Outcome, _Job | None]]:
+    """Check every effort before anything is written; a job for each that has work left."""
+    if facts.base_sha is None:
+        raise UsageError(f"the base branch '{manifest.project.base}' does not exist; create it or fix project.base")
+    views = derive_all(manifest, facts)
+    return [_plan_one(manifest, facts, views[e.id], force=force) for e in efforts]
+
+
+def _plan_one(manifest: Manifest, facts: Facts, view: View, *, force: bool) -> tuple[Outcome, _Job | None]:
+    effort = view.effort
+    outcome = Outcome(effort.id, view.branch, effort.worktree, view.placement.base, SKIPPED)
+    if view.state in (COMPLETE, DEFUNCT):
+        outcome.detail = f"{view.state}: nothing to create"
+        return outcome, None
+    notes: list[str] = []
+    base = view.placement.base
+    if base is None:
+        blockers = ", ".join(view.placement.blocked_by)
+        if view.sha is None and not force:
+            outcome.result = REFUSED
+            several = len(view.placement.blocked_by) > 1
+            outcome.detail = (
+                f"depends on {blockers}, which are not complete; it can stack on one parent only (--force bases it "
+                f"on {manifest.project.base})"
+                if several
+                else f"depends on {blockers}, which has no branch yet: create its wave first"
+            )
+            return outcome, None
+        base = manifest.project.base
+        if view.sha is None:
+            notes.append(f"forced onto {base} although {blockers} not complete")
+    outcome.base = base
+    problem, worktree_job = _check_worktree(facts, view)
+    if problem:
+        outcome.result, outcome.detail = REFUSED, problem
+        return outcome, None
+    make_worktree, prune_first = worktree_job
+    record = facts.state.efforts.get(effort.id)
+    # A setup that failed, or never finished because the run was interrupted, is tried again.
+    run_setup = make_worktree or (record is not None and record.worktree is not None and record.setup != "ok")
+    if view.sha is not None and not make_worktree and not run_setup:
+        outcome.result, outcome.detail = EXISTS, f"{view.state}; worktree in place"
+        return outcome, None
+    outcome.result = WOULD_CREATE
+    outcome.detail = _describe(view.sha is None, make_worktree, base)
+    return outcome, _Job(effort, view, base, view.sha is None, make_worktree, prune_first, notes)
+
+
+def _describe(make_branch: bool, make_worktree: bool, base: str) -> str:
+    parts = [f"branch from {base}" if make_branch else "adopt existing branch"]
+    parts.append("add worktree" if make_worktree else "finish setup")
+    return ", ".join(parts)
+
+
+def _check_worktree(facts: Facts, view: View) -> tuple[str | None, tuple[bool, bool]]:
+    """Refusal reason, else (make the worktree?, prune a stale entry first?)."""
+    path = view.effort.worktree
+    holder = facts.worktree_of(view.branch) if view.sha is not None else None
+    registered = facts.worktree_at(path)
+    if holder is not None and holder.path != path:
+        return f"branch {view.branch} is checked out in {holder.path}; switch that worktree to another branch", (
+            False,
+            False,
+        )
+    if registered is not None and registered.branch != view.branch:
+        what = f"branch {registered.branch}" if registered.branch else "a detached HEAD"
+        return f"{path} is already a worktree holding {what}", (False, False)
+    if registered is not None:
+        if not registered.missing and registered.locked != "initializing":
+            return None, (False, False)
+        if registered.locked is not None and registered.locked != "initializing":
+            return (
+                f"worktree {path} is missing but locked ({registered.locked or 'no reason'}); `git worktree unlock` it",
+                (False, False),
+            )
+        return None, (True, True)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        return (
+            f"{path} already exists and is not a worktree of this repository; move it away or change worktree_template",
+            (False, False),
+        )
+    return None, (True, False)
+
+
+def _execute(
+    manifest: Manifest,
+    repo: git.RepoInfo,
+    facts: Facts,
+    job: _Job,
+    outcome: Outcome,
+    state: State,
+    op: Operation,
+    *,
+    push: bool,
+    save: Callable[[], None],
+) -> None:
+    """Make one effort. Intent is saved before each step, so a killed run is finished by the next one."""
+    cwd = repo.main_worktree
+    effort, branch = job.effort, job.view.branch
+    before = replace(state.effort(effort.id))
+    record = state.effort(effort.id)
+    created_sha: str | None = None
+    try:
+        if job.make_branch:
+            base_ref = facts.branches.get(job.base)
+            if base_ref is None:
+                outcome.result, outcome.detail = REFUSED, f"base branch {job.base} does not exist"
+                return
+            created_sha = base_ref.sha
+            record.branch, record.base_ref, record.base_commit, record.created_at = branch, job.base, created_sha, now()
+            op.refs.append(RefMove(f"refs/heads/{branch}", None, created_sha))
+        elif record.base_commit is None:
+            record.branch, record.base_ref = branch, job.base
+            record.base_commit = git.refs.merge_base(cwd, job.base, branch)
+        if job.make_worktree:
+            record.worktree, record.setup = str(effort.worktree), None
+        save()
+        if created_sha is not None:
+            git.refs.update_ref(
+                cwd, f"refs/heads/{branch}", created_sha, None, message=f"wtorch: create-wave {effort.wave}"
+            )
+        if job.make_worktree:
+            _add_worktree(cwd, job, op)
+            save()
+    except GitError as exc:
+        if created_sha is not None:  # take back what this run made: no half-made effort
+            if git.refs.resolve(cwd, f"refs/heads/{branch}") == created_sha:
+                git.refs.delete_ref(cwd, f"refs/heads/{branch}", created_sha, message="wtorch: create-wave rollback")
+            op.refs.pop()
+        state.efforts[effort.id] = before
+        outcome.result, outcome.detail = FAILED, exc.stderr.strip() or str(exc)
+        return
+    outcome.result = CREATED_NOW
+    outcome.detail = _describe(job.make_branch, job.make_worktree, job.base)
+    outcome.notes.extend(job.notes)
+    outcome.notes.extend(_copy_files(manifest, repo, effort.worktree))
+    _finish(manifest, effort, outcome, record)
+    if push and job.make_branch and manifest.project.remote:
+        git.refs.push(cwd, manifest.project.remote, branch, set_upstream=True)
+        outcome.notes.append(f"pushed to {manifest.project.remote}")
+
+
+def _add_worktree(cwd: Path, job: _Job, op: Operation) -> None:
+    path = job.effort.worktree
+    if job.prune_first:
+        # A worktree deleted by hand, or one whose creation was interrupted ("initializing").
+        if path.exists():
+            git.worktrees.remove_worktree(cwd, path, force=True)
+        git.worktrees.prune_worktrees(cwd)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    git.worktrees.add_worktree(cwd, path, job.view.branch)
+    op.worktrees_created.append(str(path))
+
+
+def _copy_files(manifest: Manifest, repo: git.RepoInfo, target: Path) -> list[str]:
+    notes = []
+    for relpath in manifest.worktree.copy:
+        source = repo.main_worktree / relpath
+        dest = target / relpath
+        if not source.exists():
+            notes.append(f"copy: {relpath} is not in the main worktree")
+        elif not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, dest, symlinks=True)
+            else:
+                shutil.copy2(source, dest, follow_symlinks=False)
+    return notes
+
+
+def _finish(manifest: Manifest, effort: Effort, outcome: Outcome, record: EffortRecord) -> None:
+    """Submodules, then setup commands; a failure is shown with its output, the worktree kept."""
+    path = effort.worktree
+    if git.refs.submodule_paths(path):
+        try:
+            git.refs.init_submodules(path)
+        except GitError as exc:
+            outcome.result = SETUP_FAILED
+            outcome.detail = f"submodules: {exc.stderr.strip()}"
+            record.setup = outcome.detail
+            return
+    for command in manifest.worktree.setup:
+        result = run_command(command, path)
+        outcome.setup.append(result)
+        if not result.ok:
+            outcome.result = SETUP_FAILED
+            outcome.detail = f"setup `{command}` exited {result.returncode}"
+            record.setup = outcome.detail
+            return
+    record.setup = "ok"

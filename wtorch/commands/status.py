@@ -1,0 +1,178 @@
+"""`wtorch status`: one row per effort, derived from git every time (SPEC §3, §5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wtorch import git
+from wtorch.counting import count_lines
+from wtorch.lifecycle import COMPLETE, DEFUNCT, PLANNED, Facts, View, derive_all, gather, parallel_map, select
+from wtorch.manifest import Manifest
+
+
+@dataclass(frozen=True)
+class EffortStatus:
+    id: str
+    wave: int
+    title: str
+    owner: str | None
+    branch: str
+    state: str
+    base: str
+    stacked_on: str | None
+    worktree: Path | None
+    worktree_state: str
+    """ok, none, missing, prunable, locked, detached, elsewhere, or the operation under way (rebase, merge)."""
+    dirty: int | None
+    ahead: int | None
+    behind: int | None
+    lines: int | None
+    over: bool
+    last_commit: str | None
+    last_sync: str | None
+    merged_how: str | None
+    setup: str | None
+    mark_reason: str | None
+    split_into: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WaveStatus:
+    number: int
+    efforts: tuple[str, ...]
+    done: int
+    startable: bool
+    blocked_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    max_lines: int
+    efforts: tuple[EffortStatus, ...]
+    waves: tuple[WaveStatus, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": 1,
+            "max_lines": self.max_lines,
+            "efforts": [
+                {
+                    "id": e.id,
+                    "wave": e.wave,
+                    "title": e.title,
+                    "owner": e.owner,
+                    "branch": e.branch,
+                    "state": e.state,
+                    "base": e.base,
+                    "stacked_on": e.stacked_on,
+                    "worktree": str(e.worktree) if e.worktree else None,
+                    "worktree_state": e.worktree_state,
+                    "dirty": e.dirty,
+                    "ahead": e.ahead,
+                    "behind": e.behind,
+                    "lines": e.lines,
+                    "over": e.over,
+                    "last_commit": e.last_commit,
+                    "last_sync": e.last_sync,
+                    "merged_how": e.merged_how,
+                    "setup": e.setup,
+                    "mark_reason": e.mark_reason,
+                    "split_into": list(e.split_into),
+                }
+                for e in self.efforts
+            ],
+            "waves": [
+                {
+                    "number": w.number,
+                    "efforts": list(w.efforts),
+                    "done": w.done,
+                    "startable": w.startable,
+                    "blocked_by": list(w.blocked_by),
+                }
+                for w in self.waves
+            ],
+        }
+
+
+def run_status(manifest: Manifest, repo: git.RepoInfo, *, wave: int | None = None) -> StatusReport:
+    chosen = select(manifest, wave=wave)
+    facts = gather(manifest, repo)
+    views = derive_all(manifest, facts)
+    rows = parallel_map(lambda e: _row(manifest, facts, views[e.id]), chosen)
+    waves = [_wave(manifest, views, number) for number in manifest.wave_numbers() if wave in (None, number)]
+    return StatusReport(manifest.gate.max_lines, tuple(rows), tuple(waves))
+
+
+def worktree_facts(facts: Facts, view: View) -> tuple[Path | None, str]:
+    """Where the effort's worktree is, and its condition."""
+    holder = facts.worktree_of(view.branch) if view.sha else None
+    if holder is None:
+        registered = facts.worktree_at(view.effort.worktree)
+        if registered is not None and registered.detached:
+            return registered.path, "detached"
+        return None, "none"
+    if holder.prunable is not None:
+        return holder.path, "prunable"
+    if holder.missing:
+        return holder.path, "missing"
+    operation = git.worktrees.operation_in_progress(holder.path)
+    if operation:
+        return holder.path, f"{operation} in progress"
+    if holder.locked is not None:
+        return holder.path, "locked"
+    return holder.path, "ok" if holder.path == view.effort.worktree else "elsewhere"
+
+
+def _row(manifest: Manifest, facts: Facts, view: View) -> EffortStatus:
+    effort = view.effort
+    record = facts.state.efforts.get(effort.id)
+    path, condition = worktree_facts(facts, view)
+    usable = path is not None and condition not in ("missing", "prunable")
+    dirty = git.worktrees.dirty_count(path) if usable and path is not None else None
+    lines = None
+    if view.sha is not None and view.state not in (COMPLETE, DEFUNCT, PLANNED) and view.base in facts.branches:
+        counted = count_lines(
+            facts.repo.main_worktree,
+            base=view.base,
+            branch=view.branch,
+            count=manifest.gate.count,
+            exclude=manifest.gate.exclude,
+        )
+        lines = counted.lines
+    ref = facts.branches.get(view.branch)
+    return EffortStatus(
+        id=effort.id,
+        wave=effort.wave,
+        title=effort.title,
+        owner=effort.owner,
+        branch=view.branch,
+        state=view.state,
+        base=view.base,
+        stacked_on=view.placement.stacked_on,
+        worktree=path,
+        worktree_state=condition,
+        dirty=dirty,
+        ahead=view.ahead,
+        behind=view.behind,
+        lines=lines,
+        over=lines is not None and lines > manifest.gate.max_lines,
+        last_commit=ref.committed if ref else None,
+        last_sync=record.last_sync_at if record else None,
+        merged_how=view.merged_how,
+        setup=record.setup if record else None,
+        mark_reason=record.mark_reason if record else None,
+        split_into=tuple(facts.state.splits.get(view.branch, ())),
+    )
+
+
+def _wave(manifest: Manifest, views: dict[str, View], number: int) -> WaveStatus:
+    members = [e for e in manifest.efforts if e.wave == number]
+    ids = {e.id for e in members}
+    outside = dict.fromkeys(d for e in members for d in e.depends_on if d not in ids)
+    blocked_by = tuple(d for d in outside if views[d].state != COMPLETE)
+    # Startable: create-wave would accept every effort not yet made (complete parents, or one stacked parent).
+    startable = all(views[e.id].sha is not None or views[e.id].placement.base is not None for e in members)
+    done = sum(views[e.id].state == COMPLETE for e in members)
+    return WaveStatus(number, tuple(e.id for e in members), done, startable, blocked_by)

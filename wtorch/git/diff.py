@@ -1,0 +1,208 @@
+"""What a branch changed: numstat with renames, attributes as of a commit, and blob headers, each in one call.
+
+Everything here reads objects only; nothing touches a worktree, the real index or a ref.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from wtorch.errors import GitError
+from wtorch.git.core import Result, run
+
+NULL_SHA = "0" * 40
+GITLINK_MODE = "160000"
+
+# Flags that make the figures independent of the user's git config: an external diff driver or
+# textconv would change what numstat sees, diff.algorithm the counts, diff.relative the paths.
+DIFF_FLAGS = ("--no-ext-diff", "--no-textconv", "--no-relative", "--diff-algorithm=myers", "-M")
+
+
+@dataclass(frozen=True)
+class DiffEntry:
+    """One file of `git diff --raw --numstat`: added/deleted are None when git calls it binary."""
+
+    status: str
+    """One letter: A, M, D, R, T, C (the similarity score of R/C is dropped)."""
+    path: str
+    old_path: str | None
+    """The source of a rename or copy."""
+    old_mode: str
+    new_mode: str
+    old_blob: str
+    new_blob: str
+    added: int | None
+    deleted: int | None
+
+
+def repo_top(cwd: Path) -> Path:
+    """The top of the worktree `cwd` is in (`cwd` itself in a bare repository)."""
+    cdup = run(["rev-parse", "--show-cdup"], cwd=cwd).stdout.strip()
+    return (cwd / cdup).resolve() if cdup else cwd
+
+
+def resolve_commits(cwd: Path, names: Sequence[str]) -> dict[str, str | None]:
+    """Each name -> the commit it names, or None: one `cat-file --batch-check` for all of them."""
+    unique = list(dict.fromkeys(names))
+    if not unique:
+        return {}
+    # Names come from stdin, never argv, so none can be taken for an option.
+    out = run(
+        ["cat-file", "--batch-check=%(objectname) %(objecttype)", "-z"],
+        cwd=cwd,
+        stdin="".join(f"{name}^{{commit}}\0" for name in unique),
+    )
+    lines = out.stdout.splitlines()
+    if len(lines) != len(unique):
+        raise GitError(list(out.argv), 0, f"expected {len(unique)} answers, got {len(lines)}", out.stdout)
+    found: dict[str, str | None] = {}
+    for name, line in zip(unique, lines, strict=True):
+        sha, _, kind = line.partition(" ")
+        found[name] = sha if kind == "commit" else None
+    return found
+
+
+def merge_base(cwd: Path, a: str, b: str) -> str | None:
+    """The best common ancestor of two commits, None when their histories are unrelated."""
+    out = run(["merge-base", "--end-of-options", a, b], cwd=cwd, check=False)
+    if out.returncode == 1 and not out.stderr.strip():
+        return None
+    if not out.ok:
+        raise GitError(list(out.argv), out.returncode, out.stderr, out.stdout)
+    return out.stdout.strip()
+
+
+def numstat(cwd: Path, old: str, new: str) -> list[DiffEntry]:
+    """`git diff --raw --numstat -z -M old new`: both records of every file, joined."""
+    out = run(["diff", "--raw", "--numstat", "-z", "--no-abbrev", *DIFF_FLAGS, "--end-of-options", old, new], cwd=cwd)
+    fields = out.fields()
+    raws: list[tuple[list[str], str, str | None]] = []
+    i = 0
+    while i < len(fields) and fields[i].startswith(":"):
+        meta = fields[i][1:].split(" ")
+        if len(meta) != 5 or not meta[4]:
+            raise _bad(out, fields[i])
+        two_paths = meta[4][0] in "RC"
+        if i + (2 if two_paths else 1) >= len(fields):
+            raise _bad(out, fields[i])
+        if two_paths:
+            raws.append((meta, fields[i + 2], fields[i + 1]))
+        else:
+            raws.append((meta, fields[i + 1], None))
+        i += 3 if two_paths else 2
+    entries = []
+    for meta, path, old_path in raws:
+        counts, i = _numstat_record(out, fields, i, path, old_path)
+        old_mode, new_mode, old_blob, new_blob, status = meta
+        entries.append(DiffEntry(status[0], path, old_path, old_mode, new_mode, old_blob, new_blob, *counts))
+    if i != len(fields):
+        raise _bad(out, fields[i])
+    return entries
+
+
+def _numstat_record(
+    out: Result, fields: list[str], i: int, path: str, old_path: str | None
+) -> tuple[tuple[int | None, int | None], int]:
+    """The numstat record at fields[i] for the raw record (path, old_path); renames are `a\\td\\t\\0old\\0new`."""
+    parts = fields[i].split("\t") if i < len(fields) else []
+    if len(parts) != 3:
+        raise _bad(out, fields[i] if i < len(fields) else "<missing>")
+    added, deleted, name = parts
+    if old_path is not None:
+        if name or fields[i + 1 : i + 3] != [old_path, path]:
+            raise _bad(out, fields[i])
+        i += 3
+    else:
+        if name != path:
+            raise _bad(out, fields[i])
+        i += 1
+    if added == "-" and deleted == "-":
+        return (None, None), i
+    if not (added.isdigit() and deleted.isdigit()):
+        raise _bad(out, fields[i - 1])
+    return (int(added), int(deleted)), i
+
+
+def _bad(out: Result, record: str) -> GitError:
+    return GitError(list(out.argv), 0, f"unexpected diff record: {record!r}")
+
+
+@dataclass(frozen=True)
+class Blob:
+    oid: str
+    head: bytes
+    """The first bytes of the object (at most `limit` asked for)."""
+
+
+def read_heads(cwd: Path, specs: Sequence[str], *, limit: int) -> list[Blob | None]:
+    """The first `limit` bytes of each object (`<oid>` or `<rev>:<path>`), None when it is missing or not a blob.
+
+    One `cat-file --batch` call for all of them; object contents arrive whole, so sizes are read
+    from the header of each record and the stream is cut in bytes, not characters.
+    """
+    if not specs:
+        return []
+    out = run(["cat-file", "--batch", "-z"], cwd=cwd, stdin="".join(f"{spec}\0" for spec in specs))
+    data = out.stdout.encode("utf-8", "surrogateescape")
+    found: list[Blob | None] = []
+    pos = 0
+    for spec in specs:
+        end = data.find(b"\n", pos)
+        if end < 0:
+            raise GitError(list(out.argv), 0, f"cat-file stopped before {spec!r}")
+        header = data[pos:end].decode("utf-8", "surrogateescape").split(" ")
+        pos = end + 1
+        if len(header) != 3 or not header[2].isdigit():
+            found.append(None)  # "<spec> missing" / "<spec> ambiguous": no contents follow
+            continue
+        size = int(header[2])
+        found.append(Blob(header[0], data[pos : pos + min(size, limit)]) if header[1] == "blob" else None)
+        pos += size + 1
+    return found
+
+
+def check_attr(
+    cwd: Path, paths: Sequence[str], attributes: Sequence[str], *, gitattributes: Mapping[str, str]
+) -> dict[str, dict[str, str]]:
+    """path -> {attribute: value} as a commit holding these `.gitattributes` files would give them.
+
+    `gitattributes` maps each `.gitattributes` path of that commit to its blob. git 2.39's
+    check-attr has no `--source`, so they go into a throwaway index read with `--cached`: the
+    worktree's own `.gitattributes` (maybe another branch's) are never consulted. info/attributes
+    and core.attributesFile still apply, as they do for every git command. `cwd` must be the top.
+    """
+    unique = list(dict.fromkeys(paths))
+    if not unique:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="wtorch-attr-") as scratch:
+        env = {"GIT_INDEX_FILE": os.path.join(scratch, "index")}
+        if gitattributes:
+            listing = "".join(f"100644 {oid} 0\t{path}\0" for path, oid in sorted(gitattributes.items()))
+            run(["update-index", "-z", "--index-info"], cwd=cwd, stdin=listing, env=env)
+        out = run(
+            ["check-attr", "--cached", "-z", "--stdin", *attributes],
+            cwd=cwd,
+            stdin="".join(f"{path}\0" for path in unique),
+            env=env,
+        )
+    fields = out.fields()
+    if len(fields) != 3 * len(attributes) * len(unique):
+        raise GitError(list(out.argv), 0, f"unexpected check-attr output ({len(fields)} fields)", out.stdout)
+    answers: dict[str, dict[str, str]] = {}
+    for k in range(0, len(fields), 3):
+        answers.setdefault(fields[k], {})[fields[k + 1]] = fields[k + 2]
+    return answers
+
+
+def attribute_files(paths: Iterable[str]) -> list[str]:
+    """Every `.gitattributes` that could apply to these paths: one per ancestor directory."""
+    found: dict[str, None] = {}
+    for path in paths:
+        parts = path.split("/")[:-1]
+        for depth in range(len(parts) + 1):
+            found["/".join([*parts[:depth], ".gitattributes"])] = None
+    return list(found)

@@ -1,0 +1,168 @@
+"""Refs and commits: batch reads with for-each-ref, atomic moves with update-ref."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from wtorch.errors import GitError
+from wtorch.git.core import run
+
+_FIELDS = ("%(refname)", "%(objectname)", "%(committerdate:iso-strict)", "%(upstream)")
+
+
+@dataclass(frozen=True)
+class BranchRef:
+    name: str
+    """Short name: `feature/x/a` for refs/heads/feature/x/a, `origin/main` for a remote-tracking ref."""
+    sha: str
+    committed: str
+    """ISO-8601 committer date of the tip."""
+    upstream: str
+
+
+def branches(cwd: Path, *, remotes: bool = False) -> dict[str, BranchRef]:
+    """Every local branch (and remote-tracking ref when asked) in one for-each-ref."""
+    patterns = ["refs/heads/", *(["refs/remotes/"] if remotes else [])]
+    out = run(["for-each-ref", "--format=" + "%00".join(_FIELDS), *patterns], cwd=cwd)
+    found: dict[str, BranchRef] = {}
+    for line in out.stdout.splitlines():
+        fields = line.split("\0")
+        if len(fields) != len(_FIELDS):
+            raise GitError(list(out.argv), 0, f"unexpected for-each-ref record: {line!r}")
+        refname, sha, committed, upstream = fields
+        name = refname.removeprefix("refs/heads/").removeprefix("refs/remotes/")
+        if refname.endswith("/HEAD") and refname.startswith("refs/remotes/"):
+            continue
+        found[name] = BranchRef(name, sha, committed, upstream)
+    return found
+
+
+def resolve(cwd: Path, rev: str) -> str | None:
+    """The commit `rev` names, or None. `rev` is passed with --end-of-options: never an option."""
+    out = run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd=cwd, check=False)
+    return out.stdout.strip() or None if out.ok else None
+
+
+def merge_base(cwd: Path, a: str, b: str) -> str | None:
+    out = run(["merge-base", "--end-of-options", a, b], cwd=cwd, check=False)
+    return out.stdout.strip() or None if out.ok else None
+
+
+def is_ancestor(cwd: Path, ancestor: str, descendant: str) -> bool:
+    out = run(["merge-base", "--is-ancestor", "--end-of-options", ancestor, descendant], cwd=cwd, check=False)
+    if out.returncode not in (0, 1):
+        raise GitError(list(out.argv), out.returncode, out.stderr)
+    return out.returncode == 0
+
+
+def ahead_behind(cwd: Path, base: str, branch: str) -> tuple[int, int]:
+    """Commits on `branch` not on `base`, and on `base` not on `branch`."""
+    out = run(["rev-list", "--left-right", "--count", "--end-of-options", f"{branch}...{base}"], cwd=cwd)
+    ahead, behind = out.stdout.split()
+    return int(ahead), int(behind)
+
+
+def tree_of(cwd: Path, rev: str) -> str:
+    return run(["rev-parse", "--verify", "--end-of-options", f"{rev}^{{tree}}"], cwd=cwd).stdout.strip()
+
+
+def merge_tree(cwd: Path, ours: str, theirs: str) -> tuple[str | None, list[str]]:
+    """Trial merge without touching any worktree: (result tree, []) or (None, conflicting files)."""
+    out = run(["merge-tree", "--write-tree", "-z", "--name-only", "--no-messages", ours, theirs], cwd=cwd, check=False)
+    if out.returncode not in (0, 1):
+        raise GitError(list(out.argv), out.returncode, out.stderr)
+    parts = out.stdout.split("\0")
+    if out.returncode == 0:
+        return parts[0], []
+    files = [p for p in parts[1:] if p]
+    return None, list(dict.fromkeys(files))
+
+
+def update_ref(cwd: Path, ref: str, new: str, old: str | None, *, message: str) -> None:
+    """Move `ref` to `new` only if it still points at `old` ("" or None: only if it does not exist)."""
+    run(["update-ref", "-m", message, "--end-of-options", ref, new, old or ""], cwd=cwd)
+
+
+def delete_ref(cwd: Path, ref: str, old: str, *, message: str) -> None:
+    """Delete `ref` only if it still points at `old`."""
+    run(["update-ref", "-m", message, "-d", "--end-of-options", ref, old], cwd=cwd)
+
+
+def rename_branch(cwd: Path, old: str, new: str) -> None:
+    """`git branch -m`: worktrees that have `old` checked out follow it; their files are untouched."""
+    run(["branch", "-m", "--end-of-options", old, new], cwd=cwd)
+
+
+def commits_since(cwd: Path, base: str, tip: str, *, limit: int = 500) -> list[str]:
+    out = run(["rev-list", f"--max-count={limit}", "--end-of-options", tip, f"^{base}"], cwd=cwd)
+    return out.stdout.split()
+
+
+def patch_id(cwd: Path, a: str, b: str) -> str | None:
+    """The stable patch-id of the whole change a..b (None when empty)."""
+    diff = run(["diff", "--no-color", "--no-ext-diff", "--end-of-options", a, b], cwd=cwd)
+    if not diff.stdout:
+        return None
+    out = run(["patch-id", "--stable"], cwd=cwd, stdin=diff.stdout)
+    return out.stdout.split()[0] if out.stdout.strip() else None
+
+
+def patch_ids_of_commits(cwd: Path, base: str, tip: str, *, limit: int = 500) -> set[str]:
+    """Stable patch-ids of the commits in base..tip (the last `limit` of them)."""
+    log = run(
+        [
+            "log",
+            "--no-color",
+            "--no-ext-diff",
+            "-p",
+            "--first-parent",
+            f"--max-count={limit}",
+            "--end-of-options",
+            tip,
+            f"^{base}",
+        ],
+        cwd=cwd,
+    )
+    if not log.stdout:
+        return set()
+    out = run(["patch-id", "--stable"], cwd=cwd, stdin=log.stdout)
+    return {line.split()[0] for line in out.stdout.splitlines() if line.strip()}
+
+
+def ref_exists(cwd: Path, ref: str) -> bool:
+    return run(["show-ref", "--verify", "--quiet", ref], cwd=cwd, check=False).ok
+
+
+def check_branch_name(cwd: Path, name: str) -> bool:
+    return run(["check-ref-format", "--branch", name], cwd=cwd, check=False).ok
+
+
+def submodule_paths(cwd: Path) -> list[str]:
+    """Submodules declared in .gitmodules of the checkout at `cwd`."""
+    if not (cwd / ".gitmodules").is_file():
+        return []
+    out = run(["config", "--file", ".gitmodules", "--get-regexp", r"^submodule\..*\.path$"], cwd=cwd, check=False)
+    return [line.split(" ", 1)[1] for line in out.stdout.splitlines() if " " in line]
+
+
+def init_submodules(cwd: Path) -> None:
+    run(["submodule", "update", "--init", "--recursive"], cwd=cwd)
+
+
+def log_subjects(cwd: Path, revs: Sequence[str]) -> list[str]:
+    out = run(["log", "--format=%s", "--end-of-options", *revs], cwd=cwd)
+    return out.stdout.splitlines()
+
+
+def push(cwd: Path, remote: str, branch: str, *, set_upstream: bool = False, lease: str | None = None) -> None:
+    """Push one branch; a forced push is only ever a lease on the commit we expect the remote to have."""
+    flags = ["--set-upstream"] if set_upstream else []
+    if lease is not None:
+        flags.append(f"--force-with-lease=refs/heads/{branch}:{lease}")
+    run(["push", "--quiet", *flags, "--end-of-options", remote, f"refs/heads/{branch}:refs/heads/{branch}"], cwd=cwd)
+
+
+def fetch(cwd: Path, remote: str) -> None:
+    run(["fetch", "--quiet", "--prune", "--end-of-options", remote], cwd=cwd)

@@ -1,0 +1,114 @@
+"""Worktrees: one porcelain listing for all, status per worktree, add/remove/prune."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from wtorch.errors import GitError
+from wtorch.git.core import run
+
+
+@dataclass(frozen=True)
+class Worktree:
+    path: Path
+    head: str | None
+    branch: str | None
+    """Short branch name, None when detached or bare."""
+    bare: bool = False
+    detached: bool = False
+    locked: str | None = None
+    """The lock reason ("" when locked without one), None when not locked."""
+    prunable: str | None = None
+
+    @property
+    def missing(self) -> bool:
+        return not self.path.exists()
+
+
+def list_worktrees(cwd: Path) -> list[Worktree]:
+    """Every worktree of the repository (the main one first), from `worktree list --porcelain -z`."""
+    out = run(["worktree", "list", "--porcelain", "-z"], cwd=cwd)
+    found = []
+    record: dict[str, str] = {}
+    for field in out.stdout.split("\0"):
+        if field:
+            key, _, value = field.partition(" ")
+            record[key] = value
+            continue
+        if record:
+            found.append(_worktree(record))
+        record = {}
+    return found
+
+
+def _worktree(record: dict[str, str]) -> Worktree:
+    if "worktree" not in record:
+        raise GitError(["git", "worktree", "list", "--porcelain", "-z"], 0, f"unexpected record {record!r}")
+    branch = record.get("branch")
+    return Worktree(
+        path=Path(record["worktree"]),
+        head=record.get("HEAD"),
+        branch=branch.removeprefix("refs/heads/") if branch else None,
+        bare="bare" in record,
+        detached="detached" in record,
+        locked=record.get("locked"),
+        prunable=record.get("prunable"),
+    )
+
+
+def dirty_count(worktree: Path) -> int:
+    """Changed, staged and untracked (not ignored) paths in a worktree."""
+    out = run(["status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignore-submodules=none"], cwd=worktree)
+    count = 0
+    fields = out.stdout.split("\0")
+    skip_next = False
+    for field in fields:
+        if skip_next:  # the original path of a rename record
+            skip_next = False
+            continue
+        if not field or field.startswith("#"):
+            continue
+        count += 1
+        skip_next = field.startswith("2 ")
+    return count
+
+
+def git_dir(worktree: Path) -> Path:
+    """The private git directory of a worktree (for a linked one: <common>/worktrees/<name>)."""
+    dotgit = worktree / ".git"
+    if dotgit.is_file():
+        text = dotgit.read_text(encoding="utf-8").strip()
+        if text.startswith("gitdir: "):
+            target = Path(text.removeprefix("gitdir: "))
+            return target if target.is_absolute() else (worktree / target).resolve()
+    return dotgit
+
+
+def operation_in_progress(worktree: Path) -> str | None:
+    """ "rebase", "merge", "cherry-pick", "revert" or "bisect" when one is under way, else None."""
+    gd = git_dir(worktree)
+    markers = (
+        ("rebase-merge", "rebase"),
+        ("rebase-apply", "rebase"),
+        ("MERGE_HEAD", "merge"),
+        ("CHERRY_PICK_HEAD", "cherry-pick"),
+        ("REVERT_HEAD", "revert"),
+        ("BISECT_LOG", "bisect"),
+    )
+    return next((name for marker, name in markers if (gd / marker).exists()), None)
+
+
+def add_worktree(cwd: Path, path: Path, branch: str) -> None:
+    """Check out existing `branch` in a new worktree at `path` (never creates a branch or tracking config)."""
+    run(["worktree", "add", "--quiet", "--end-of-options", str(path), branch], cwd=cwd)
+
+
+def remove_worktree(cwd: Path, path: Path, *, force: bool = False) -> None:
+    # Two --force also remove a locked worktree; wtorch only passes them when the user forced it.
+    flags = ["--force", "--force"] if force else []
+    run(["worktree", "remove", *flags, "--end-of-options", str(path)], cwd=cwd)
+
+
+def prune_worktrees(cwd: Path) -> None:
+    run(["worktree", "prune"], cwd=cwd)

@@ -1,0 +1,202 @@
+"""Where every effort stands, derived from git each time (SPEC §3); state only adds what git cannot tell."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from wtorch import git, graph
+from wtorch.manifest import Effort, Manifest
+from wtorch.state import EffortRecord, State, StateStore
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+PLANNED, CREATED, ACTIVE, COMPLETE, DEFUNCT = "planned", "created", "active", "complete", "defunct"
+
+
+def parallel_map(func: Callable[[T], R], items: Sequence[T], *, jobs: int = 8) -> list[R]:
+    """Per-branch git work in a small thread pool (git runs as separate processes), order kept."""
+    if len(items) <= 1:
+        return [func(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(jobs, len(items))) as pool:
+        return list(pool.map(func, items))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Repository facts read in batches: one for-each-ref, one worktree list."""
+
+    repo: git.RepoInfo
+    branches: dict[str, git.BranchRef]
+    worktrees: tuple[git.Worktree, ...]
+    base_sha: str | None
+    state: State
+
+    def worktree_of(self, branch: str) -> git.Worktree | None:
+        return next((w for w in self.worktrees if w.branch == branch), None)
+
+    def worktree_at(self, path: Path) -> git.Worktree | None:
+        return next((w for w in self.worktrees if w.path == path), None)
+
+
+def gather(manifest: Manifest, repo: git.RepoInfo, *, remotes: bool = False) -> Facts:
+    cwd = repo.main_worktree
+    branches = git.refs.branches(cwd, remotes=remotes)
+    base = branches.get(manifest.project.base)
+    if base is None and manifest.project.remote:
+        base = branches.get(f"{manifest.project.remote}/{manifest.project.base}")
+    return Facts(
+        repo=repo,
+        branches=branches,
+        worktrees=tuple(git.worktrees.list_worktrees(cwd)),
+        base_sha=base.sha if base else None,
+        state=StateStore(repo.common_dir).read(),
+    )
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What git says of one effort's branch, before dependencies are taken into account."""
+
+    state: str
+    branch: str
+    sha: str | None
+    merged_how: str | None = None
+
+
+def branch_name(effort: Effort, record: EffortRecord | None) -> str:
+    if record and record.mark == DEFUNCT and record.defunct_branch:
+        return record.defunct_branch
+    return effort.branch
+
+
+def _derive_one(effort: Effort, facts: Facts, base_ref: str) -> Derived:
+    """planned / created / active / complete for one effort, against `project.base`."""
+    record = facts.state.efforts.get(effort.id)
+    name = branch_name(effort, record)
+    ref = facts.branches.get(name)
+    if record and record.mark == DEFUNCT:
+        return Derived(DEFUNCT, name, ref.sha if ref else None, "marked")
+    if record and record.mark == COMPLETE:
+        return Derived(COMPLETE, name, ref.sha if ref else None, "marked")
+    if ref is None:
+        return Derived(PLANNED, name, None)
+    merged = merged_into_base(facts, ref.sha, record, base_ref)
+    if merged:
+        return Derived(COMPLETE, name, ref.sha, merged)
+    return Derived(CREATED, name, ref.sha)  # created vs active is settled against the effective base later
+
+
+def merged_into_base(facts: Facts, tip: str, record: EffortRecord | None, base_ref: str) -> str | None:
+    """ "merged" (an ancestor of the base), "squash-merged" (its change is in the base), or None."""
+    cwd = facts.repo.main_worktree
+    base = facts.base_sha
+    if base is None:
+        return None
+    created_on = record.base_commit if record else None
+    if git.refs.is_ancestor(cwd, tip, base):
+        # A branch with no commits of its own is an ancestor too: only call it merged once it moved.
+        return "merged" if created_on is not None and tip != created_on else None
+    fork = git.refs.merge_base(cwd, base, tip)
+    if fork is None or git.refs.tree_of(cwd, tip) == git.refs.tree_of(cwd, fork):
+        return None
+    tree, _ = git.refs.merge_tree(cwd, base, tip)
+    if tree is not None:
+        return "squash-merged" if tree == git.refs.tree_of(cwd, base) else None
+    # The base changed the same lines again after the squash: compare the whole change by patch-id.
+    change = git.refs.patch_id(cwd, fork, tip)
+    return "squash-merged" if change and change in git.refs.patch_ids_of_commits(cwd, fork, base) else None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an effort builds from (SPEC §3): the base ref, or why it cannot start."""
+
+    base: str | None
+    blocked_by: tuple[str, ...]
+    stacked_on: str | None = None
+
+
+def place(effort: Effort, states: dict[str, Derived], project_base: str) -> Placement:
+    incomplete = [d for d in effort.depends_on if states[d].state != COMPLETE]
+    if not incomplete:
+        return Placement(project_base, ())
+    if len(incomplete) == 1:
+        parent = states[incomplete[0]]
+        if parent.state in (CREATED, ACTIVE):
+            return Placement(parent.branch, (), stacked_on=incomplete[0])
+    return Placement(None, tuple(incomplete))
+
+
+@dataclass(frozen=True)
+class View:
+    """One effort as git shows it now: final state, where it builds from, how far it is from there."""
+
+    effort: Effort
+    state: str
+    branch: str
+    sha: str | None
+    placement: Placement
+    base: str
+    """The ref it is measured against: the placement's base, else the one recorded at creation."""
+    ahead: int | None = None
+    behind: int | None = None
+    merged_how: str | None = None
+
+
+def derive_all(manifest: Manifest, facts: Facts, *, jobs: int = 8) -> dict[str, View]:
+    """Every effort's state and placement, in manifest order; per-branch git work in parallel."""
+    base_ref = manifest.project.base
+    found = parallel_map(lambda e: _derive_one(e, facts, base_ref), list(manifest.efforts), jobs=jobs)
+    states = {e.id: d for e, d in zip(manifest.efforts, found, strict=True)}
+    by_id = {e.id: e for e in manifest.efforts}
+    placements = {
+        effort_id: place(by_id[effort_id], states, base_ref)
+        for effort_id in graph.topological_order({e.id: e.depends_on for e in manifest.efforts})
+    }
+
+    def measure(effort: Effort) -> View:
+        derived = states[effort.id]
+        placement = placements[effort.id]
+        record = facts.state.efforts.get(effort.id)
+        base = placement.base or (record.base_ref if record and record.base_ref else base_ref)
+        if derived.sha is None or base not in facts.branches:
+            return View(
+                effort, derived.state, derived.branch, derived.sha, placement, base, merged_how=derived.merged_how
+            )
+        ahead, behind = git.refs.ahead_behind(facts.repo.main_worktree, base, derived.sha)
+        final = ACTIVE if derived.state == CREATED and ahead > 0 else derived.state
+        return View(effort, final, derived.branch, derived.sha, placement, base, ahead, behind, derived.merged_how)
+
+    views = parallel_map(measure, list(manifest.efforts), jobs=jobs)
+    return {v.effort.id: v for v in views}
+
+
+def effort_bases(manifest: Manifest, repo: git.RepoInfo) -> dict[str, str]:
+    """Effort id -> the ref its branch is measured against (a stacked effort: its parent's branch)."""
+    views = derive_all(manifest, gather(manifest, repo))
+    return {effort_id: view.base for effort_id, view in views.items() if view.sha is not None}
+
+
+def select(manifest: Manifest, *, wave: int | None = None, ids: Iterable[str] = ()) -> list[Effort]:
+    """Efforts narrowed by wave and ids; unknown ones are a usage error listing the valid choices."""
+    from wtorch.errors import UsageError
+
+    chosen = list(manifest.efforts)
+    if wave is not None:
+        if wave not in manifest.wave_numbers():
+            valid = ", ".join(map(str, manifest.wave_numbers())) or "none"
+            raise UsageError(f"there is no wave {wave} in the manifest (waves: {valid})")
+        chosen = [e for e in chosen if e.wave == wave]
+    wanted = list(dict.fromkeys(ids))
+    unknown = [i for i in wanted if manifest.effort(i) is None]
+    if unknown:
+        valid = ", ".join(e.id for e in manifest.efforts) or "none"
+        raise UsageError(f"unknown effort {', '.join(repr(u) for u in unknown)} (efforts: {valid})")
+    if wanted:
+        chosen = [e for e in chosen if e.id in wanted]
+    return chosen

@@ -1,0 +1,159 @@
+"""Renderers for the lifecycle commands: create-wave, status, marks, remove and prune."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from wtorch.output import console
+
+if TYPE_CHECKING:
+    from wtorch.commands.create_wave import CreateWaveResult
+    from wtorch.commands.remove import RemoveResult
+    from wtorch.commands.status import StatusReport
+
+_STYLE = {
+    "created": "green",
+    "exists": "dim",
+    "skipped": "dim",
+    "would create": "cyan",
+    "refused": "red",
+    "failed": "red",
+    "setup failed": "yellow",
+}
+
+
+@contextmanager
+def progress_bar(total: int, label: str) -> Iterator[Callable[[str], None]]:
+    """A progress bar on a terminal; nothing when output is captured or piped."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    out = console()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=out,
+        transient=True,
+        disable=not out.is_terminal,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+
+        def step(item: str) -> None:
+            bar.update(task, advance=1, description=f"{label}: {item}")
+
+        yield step
+
+
+def create_wave_json(result: CreateWaveResult) -> dict[str, Any]:
+    return {
+        "schema": 1,
+        "wave": result.wave,
+        "dry_run": result.dry_run,
+        "efforts": [
+            {
+                "id": o.id,
+                "branch": o.branch,
+                "worktree": str(o.worktree),
+                "base": o.base,
+                "result": o.result,
+                "detail": o.detail,
+                "notes": list(o.notes),
+                "setup": [{"command": s.command, "returncode": s.returncode, "output": s.output} for s in o.setup],
+            }
+            for o in result.outcomes
+        ],
+    }
+
+
+def render_create_wave(result: CreateWaveResult) -> None:
+    from rich.table import Table
+
+    out = console()
+    title = f"Wave {result.wave}" + (" (dry run: nothing changed)" if result.dry_run else "")
+    table = Table(title=title, title_justify="left")
+    for column in ("effort", "branch", "base", "worktree", "result"):
+        table.add_column(column, overflow="fold")
+    for o in result.outcomes:
+        style = _STYLE.get(o.result, "")
+        text = o.result + (f": {o.detail}" if o.detail else "")
+        table.add_row(o.id, o.branch, o.base or "-", str(o.worktree), f"[{style}]{text}[/]" if style else text)
+    out.print(table)
+    for o in result.outcomes:
+        for note in o.notes:
+            out.print(f"{o.id}: {note}")
+        for s in o.setup:
+            if not s.ok:
+                out.print(f"[yellow]{o.id}: setup `{s.command}` exited {s.returncode}; output:[/]")
+                out.print(s.output.rstrip() or "(no output)", markup=False)
+    if not result.dry_run and not result.changed and result.exit_code == 0:
+        out.print(f"Nothing to do: every effort of wave {result.wave} already has its branch and worktree.")
+
+
+def age(stamp: str | None, *, now: Any = None) -> str:
+    """'5m', '3h', '2d' since an ISO-8601 time; '-' when there is none."""
+    import datetime as dt
+
+    if not stamp:
+        return "-"
+    then = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    seconds = max(0, int(((now or dt.datetime.now(dt.UTC)) - then).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def render_status(report: StatusReport) -> None:
+    from rich.table import Table
+
+    out = console()
+    table = Table(title="Efforts", title_justify="left")
+    for column in ("wave", "effort", "branch", "state", "worktree", "dirty", "ahead/behind", "lines", "commit", "sync"):
+        table.add_column(column, overflow="fold")
+    state_style = {"active": "green", "complete": "blue", "defunct": "red", "planned": "dim", "created": "cyan"}
+    for e in report.efforts:
+        where = str(e.worktree) if e.worktree and e.worktree_state == "ok" else e.worktree_state
+        if e.worktree and e.worktree_state not in ("ok", "none"):
+            where = f"[yellow]{e.worktree_state}[/]: {e.worktree}"
+        lines = "-" if e.lines is None else f"{e.lines}/{report.max_lines}"
+        if e.over:
+            lines = f"[red]{lines} over[/]"
+        state = e.state + (f" ({e.merged_how})" if e.merged_how and e.merged_how != "marked" else "")
+        if e.stacked_on:
+            state += f", on {e.stacked_on}"
+        if e.setup and e.setup != "ok":
+            state += f" [yellow]({e.setup})[/]"
+        if e.split_into:
+            state += f", split into {len(e.split_into)}"
+        table.add_row(
+            str(e.wave),
+            e.id,
+            e.branch,
+            f"[{state_style.get(e.state, '')}]{state}[/]",
+            where,
+            "-" if e.dirty is None else (f"[yellow]{e.dirty}[/]" if e.dirty else "0"),
+            "-" if e.ahead is None else f"{e.ahead}/{e.behind}",
+            lines,
+            age(e.last_commit),
+            age(e.last_sync),
+        )
+    out.print(table)
+    for w in report.waves:
+        progress = f"wave {w.number}: {w.done}/{len(w.efforts)} complete"
+        if w.blocked_by:
+            blocked = ", ".join(w.blocked_by)
+            note = "can start stacked on it" if w.startable else "blocked"
+            progress += f"; waits for {blocked} ({note})"
+        out.print(progress)
+
+
+def render_remove(result: RemoveResult) -> None:
+    out = console()
+    if not result.actions:
+        out.print("Nothing to remove.")
+    for a in result.actions:
+        colour = {"refused": "red", "kept": "yellow"}.get(a.result, "green")
+        reason = f" ({a.reason})" if a.reason else ""
+        out.print(f"[{colour}]{a.result}[/] {a.kind} {a.target}{reason}")

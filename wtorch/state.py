@@ -1,0 +1,215 @@
+"""Local state in <git-common-dir>/wtorch/state.toml, and the lock that guards it (SPEC §4, §10).
+
+Only what git cannot tell lives here: explicit marks, the base commit each branch was created or
+synced onto, setup results, split lineage and the operations log. Deleting the file loses the
+marks and the log; everything else is derived from git again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import socket
+import time
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from wtorch.errors import LockHeldError, UsageError
+
+STATE_VERSION = 1
+MAX_OPERATIONS = 200
+DEFAULT_LOCK_TIMEOUT = 10.0
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class EffortRecord:
+    branch: str | None = None
+    base_ref: str | None = None
+    base_commit: str | None = None
+    created_at: str | None = None
+    worktree: str | None = None
+    setup: str | None = None
+    """"ok", or what failed; None until setup has run to the end."""
+    last_sync_at: str | None = None
+    last_sync_result: str | None = None
+    mark: str | None = None
+    """"complete" or "defunct" when marked explicitly."""
+    mark_reason: str | None = None
+    mark_at: str | None = None
+    defunct_branch: str | None = None
+
+
+@dataclass
+class RefMove:
+    ref: str
+    before: str | None
+    after: str | None
+
+
+@dataclass
+class Operation:
+    number: int
+    command: str
+    at: str
+    refs: list[RefMove] = field(default_factory=list)
+    worktrees_created: list[str] = field(default_factory=list)
+    worktrees_removed: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class State:
+    efforts: dict[str, EffortRecord] = field(default_factory=dict)
+    splits: dict[str, list[str]] = field(default_factory=dict)
+    operations: list[Operation] = field(default_factory=list)
+
+    def effort(self, effort_id: str) -> EffortRecord:
+        return self.efforts.setdefault(effort_id, EffortRecord())
+
+    def begin(self, command: str) -> Operation:
+        """Open an operations-log entry; it is saved with every write, so an interrupted run leaves its trace."""
+        number = self.operations[-1].number + 1 if self.operations else 1
+        operation = Operation(number=number, command=command, at=now())
+        self.operations.append(operation)
+        return operation
+
+    def end(self, operation: Operation) -> None:
+        """Close the entry: dropped when the command changed nothing, the log trimmed to its last entries."""
+        if not (operation.refs or operation.worktrees_created or operation.worktrees_removed or operation.note):
+            self.operations = [op for op in self.operations if op is not operation]
+        del self.operations[:-MAX_OPERATIONS]
+
+
+def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _to_toml(state: State) -> dict[str, Any]:
+    return {
+        "version": STATE_VERSION,
+        "efforts": {k: _drop_none(vars(v)) for k, v in sorted(state.efforts.items())},
+        "splits": dict(state.splits),
+        "operations": [
+            {
+                **{k: v for k, v in vars(op).items() if k != "refs"},
+                "refs": [_drop_none(vars(m)) for m in op.refs],
+            }
+            for op in state.operations
+        ],
+    }
+
+
+def _from_toml(data: dict[str, Any]) -> State:
+    known = set(EffortRecord.__dataclass_fields__)
+    efforts = {
+        k: EffortRecord(**{f: v for f, v in rec.items() if f in known}) for k, rec in data.get("efforts", {}).items()
+    }
+    operations = []
+    for op in data.get("operations", []):
+        refs = [RefMove(m["ref"], m.get("before"), m.get("after")) for m in op.get("refs", [])]
+        operations.append(
+            Operation(
+                number=op["number"],
+                command=op["command"],
+                at=op["at"],
+                refs=refs,
+                worktrees_created=list(op.get("worktrees_created", [])),
+                worktrees_removed=list(op.get("worktrees_removed", [])),
+                note=op.get("note", ""),
+            )
+        )
+    return State(efforts=efforts, splits={k: list(v) for k, v in data.get("splits", {}).items()}, operations=operations)
+
+
+class StateStore:
+    """The state file of one repository: read freely, written atomically under the lock."""
+
+    def __init__(self, common_dir: Path) -> None:
+        self.dir = common_dir / "wtorch"
+        self.path = self.dir / "state.toml"
+        self.lock_path = self.dir / "lock"
+
+    def read(self) -> State:
+        try:
+            data = tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return State()
+        except tomllib.TOMLDecodeError as exc:
+            raise UsageError(
+                f"{self.path} is damaged ({exc}); delete it to rebuild (explicit marks are lost)"
+            ) from None
+        if data.get("version") != STATE_VERSION:
+            raise UsageError(f"{self.path} has state version {data.get('version')}, this wtorch reads {STATE_VERSION}")
+        return _from_toml(data)
+
+    def write(self, state: State) -> None:
+        """Stage in a temporary file beside the target, then rename: readers see old or new, never half."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.dir / f".state.{os.getpid()}.tmp"
+        with open(tmp, "wb") as handle:
+            tomli_w.dump(_to_toml(state), handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.path)
+
+    @contextlib.contextmanager
+    def locked(self, command: str, *, timeout: float | None = None) -> Iterator[State]:
+        """Hold the repository lock; yields the state, written back when the block ends (even on error)."""
+        wait = _lock_timeout() if timeout is None else timeout
+        self.dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self._acquire(fd, command, wait)
+            state = self.read()
+            try:
+                yield state
+            finally:
+                self.write(state)
+                os.ftruncate(fd, 0)
+        finally:
+            os.close(fd)  # closing releases the flock; a killed process releases it too
+
+    def _acquire(self, fd: int, command: str, wait: float) -> None:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockHeldError(self._holder_message()) from None
+                time.sleep(0.05)
+        holder = {"pid": os.getpid(), "host": socket.gethostname(), "command": command, "since": now()}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(holder).encode(), 0)
+
+    def _holder_message(self) -> str:
+        try:
+            holder = json.loads(self.lock_path.read_text() or "{}")
+        except (OSError, ValueError):
+            holder = {}
+        who = "another process"
+        if holder:
+            who = f"pid {holder.get('pid')} on {holder.get('host')} (`wtorch {holder.get('command')}`, "
+            who += f"since {holder.get('since')})"
+        return f"another wtorch holds the lock {self.lock_path}: {who}; wait for it to finish, then run this again"
+
+
+def _lock_timeout() -> float:
+    raw = os.environ.get("WTORCH_LOCK_TIMEOUT")
+    try:
+        return float(raw) if raw else DEFAULT_LOCK_TIMEOUT
+    except ValueError:
+        raise UsageError(f"WTORCH_LOCK_TIMEOUT={raw!r} is not a number of seconds") from None
