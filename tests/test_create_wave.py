@@ -113,8 +113,7 @@ def test_occupied_path_is_refused_and_nothing_is_made(cli: Any, project: Any) ->
     assert outcomes["a"]["result"] == "created"
     assert outcomes["b"]["result"] == "refused"
     assert outcomes["b"]["detail"] == (
-        f"{occupied} already exists and is not a worktree of this repository; "
-        "move it away or change worktree_template"
+        f"{occupied} already exists and is not a worktree of this repository; move it away or change worktree_template"
     )
     assert "feature/demo/b" not in repo.branches()
     assert (occupied / "notes.txt").read_text() == "mine"

@@ -37,7 +37,8 @@ class Facts:
     state: State
 
     def worktree_of(self, branch: str) -> git.Worktree | None:
-        return next((w for w in self.worktrees if w.branch == branch), None)
+        """The worktree holding `branch`: checked out, or in the middle of rebasing it."""
+        return next((w for w in self.worktrees if branch in (w.branch, w.rebasing)), None)
 
     def worktree_at(self, path: Path) -> git.Worktree | None:
         return next((w for w in self.worktrees if w.path == path), None)

@@ -20,6 +20,8 @@ class Worktree:
     locked: str | None = None
     """The lock reason ("" when locked without one), None when not locked."""
     prunable: str | None = None
+    rebasing: str | None = None
+    """The branch a rebase under way here will move (HEAD is detached meanwhile)."""
 
     @property
     def missing(self) -> bool:
@@ -46,15 +48,27 @@ def _worktree(record: dict[str, str]) -> Worktree:
     if "worktree" not in record:
         raise GitError(["git", "worktree", "list", "--porcelain", "-z"], 0, f"unexpected record {record!r}")
     branch = record.get("branch")
+    path = Path(record["worktree"])
     return Worktree(
-        path=Path(record["worktree"]),
+        path=path,
         head=record.get("HEAD"),
         branch=branch.removeprefix("refs/heads/") if branch else None,
         bare="bare" in record,
         detached="detached" in record,
         locked=record.get("locked"),
         prunable=record.get("prunable"),
+        rebasing=_rebasing(path) if "detached" in record else None,
     )
+
+
+def _rebasing(worktree: Path) -> str | None:
+    gd = git_dir(worktree)
+    for name in ("rebase-merge", "rebase-apply"):
+        head = gd / name / "head-name"
+        if head.is_file():
+            ref = head.read_text(encoding="utf-8").strip()
+            return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
+    return None
 
 
 def dirty_count(worktree: Path) -> int:
