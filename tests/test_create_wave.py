@@ -300,3 +300,19 @@ def test_killed_half_way_a_rerun_converges(project: Any, make_repo: Any) -> None
     assert state.count('setup = "ok"') == 4
     repo.fsck()
     shutil.rmtree(worktree_root(twin), ignore_errors=True)
+
+
+def test_push_publishes_new_branches_with_upstream(cli: Any, project: Any, make_repo: Any) -> None:
+    remote = make_repo(bare=True)
+    repo = project(efforts('id = "a"'), header='version = 1\n[project]\nname = "demo"\nremote = "origin"\n')
+    repo.git("remote", "add", "origin", str(remote.path))
+    repo.git("push", "-q", "origin", "main")
+    assert cli("-C", repo.path, "create-wave", "1", "--push").exit_code == 0
+    assert remote.git("rev-parse", "refs/heads/feature/demo/a").strip() == repo.rev("main")
+    assert repo.git("rev-parse", "--abbrev-ref", "feature/demo/a@{upstream}").strip() == "origin/feature/demo/a"
+
+
+def test_push_without_a_remote_is_a_usage_error(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"'))
+    result = cli("-C", repo.path, "create-wave", "1", "--push")
+    assert result.exit_code == 2 and result.stderr == "wtorch: --push needs project.remote in the manifest\n"
