@@ -316,3 +316,35 @@ def test_push_without_a_remote_is_a_usage_error(cli: Any, project: Any) -> None:
     repo = project(efforts('id = "a"'))
     result = cli("-C", repo.path, "create-wave", "1", "--push")
     assert result.exit_code == 2 and result.stderr == "wtorch: --push needs project.remote in the manifest\n"
+
+
+def test_ctrl_c_exits_130_without_a_traceback_and_a_rerun_finishes(
+    project: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    done = tmp_path / "done"
+    monkeypatch.setenv("WTORCH_TEST_DONE", str(done))
+    header = (
+        'version = 1\n[project]\nname = "demo"\n[worktree]\n'
+        'setup = ["touch started; if [ ! -e \\"$WTORCH_TEST_DONE\\" ]; then sleep 60; fi"]\n'
+    )
+    repo = project(efforts('id = "a"', 'id = "b"'), header=header)
+    proc = wtorch_process(repo, "create-wave", "1")
+    marker = worktree_root(repo) / "a" / "started"
+    deadline = time.monotonic() + 60
+    try:
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert err.strip() == "wtorch: interrupted" and "Traceback" not in err
+    done.write_text("")
+    rerun = wtorch_process(repo, "create-wave", "1", "--json")
+    out, err = rerun.communicate(timeout=60)
+    assert rerun.returncode == 0, err
+    results = {o["id"]: o["result"] for o in json.loads(out)["efforts"]}
+    assert results == {"a": "created", "b": "created"}  # a: its setup finished now; b: made
+    repo.fsck()
