@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from wtorch.errors import UsageError
 from wtorch.git import diff
@@ -36,10 +37,14 @@ LOCK_FILES = frozenset(
 VENDOR_DIRS = ("vendor", "node_modules")
 HEADER_LINES = 5
 HEADER_BYTES = 1024
-GENERATED_HEADER = re.compile(rb"\bCode generated\b.*\bDO NOT EDIT\b")
+# Go's convention (`^// Code generated .* DO NOT EDIT\.$`) with any comment leader: up to four
+# punctuation characters before, only punctuation after, so prose that mentions it is not a header.
+GENERATED_HEADER = re.compile(rb"^\s*[^\w\s]{0,4}\s*Code generated .*DO NOT EDIT\W*$")
 ATTRIBUTES = ("linguist-generated", "linguist-vendored", "diff")
 _SET = ("set", "true")
 _OFF = ("unset", "false")
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,12 @@ def count_many(
     default_excludes: bool = True,
     jobs: int | None = None,
 ) -> list[LineCount]:
-    """count_lines for many (base, branch) pairs: refs resolved in one call, branches in a thread pool."""
+    """count_lines for many (base, branch) pairs, with git calls batched across branches.
+
+    One call resolves every ref, one `rev-list` per distinct base finds the merge-bases, one
+    `cat-file` reads every header and `.gitattributes`, one `check-attr` per distinct attribute
+    view answers for all paths; only the diffs run per branch, in a thread pool.
+    """
     if count not in COUNT_MODES:
         raise UsageError(f"unknown count mode {count!r}: use 'changed' or 'added'")
     rules = _Rules(tuple(_compile(p) for p in exclude), default_excludes)
@@ -127,16 +137,27 @@ def count_many(
         if shas[base] is None:
             raise UsageError(f"unknown base '{base}' (for branch '{branch}')")
     top = diff.repo_top(cwd)
+    tips = [shas[branch] or "" for _, branch in pairs]
+    forks = diff.merge_bases(top, [(shas[base] or "", tip) for (base, _), tip in zip(pairs, tips, strict=True)])
+    for (base, branch), fork in zip(pairs, forks, strict=True):
+        if fork is None:
+            raise UsageError(f"'{branch}' and '{base}' have no common history, so there is no change to count")
+    ranges = [(fork or "", tip) for fork, tip in zip(forks, tips, strict=True)]
+    changes = _parallel(lambda r: diff.numstat(top, *r), ranges, jobs)
+    attributes, heads = _facts(top, tips, changes, rules)
+    return [
+        _assemble(pair, rng, entries, attrs, heads, count, rules)
+        for pair, rng, entries, attrs in zip(pairs, ranges, changes, attributes, strict=True)
+    ]
 
-    def one(pair: tuple[str, str]) -> LineCount:
-        base, branch = pair
-        return _count(top, base, branch, shas[base] or "", shas[branch] or "", count, rules)
 
-    workers = jobs or min(32, 4 * (os.cpu_count() or 1))
-    if len(pairs) == 1 or workers <= 1:
-        return [one(pair) for pair in pairs]
-    with ThreadPoolExecutor(max_workers=min(workers, len(pairs))) as pool:
-        return list(pool.map(one, pairs))
+def _parallel(func: Callable[[T], R], items: Sequence[T], jobs: int | None) -> list[R]:
+    """Per-branch git work in a thread pool (each call is its own git process), order kept."""
+    workers = min(jobs or 4 * (os.cpu_count() or 1), 32, len(items))
+    if workers <= 1:
+        return [func(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(func, items))
 
 
 def _compile(pattern: str) -> Glob:
@@ -151,53 +172,95 @@ class _Rules:
     globs: tuple[Glob, ...]
     defaults: bool
 
+    def globbed(self, path: str) -> Glob | None:
+        return next((g for g in self.globs if g.matches(path)), None)
 
-def _count(top: Path, base: str, branch: str, base_sha: str, tip: str, count: str, rules: _Rules) -> LineCount:
-    fork = diff.merge_base(top, base_sha, tip)
-    if fork is None:
-        raise UsageError(f"'{branch}' and '{base}' have no common history, so there is no change to count")
-    entries = diff.numstat(top, fork, tip)
-    attrs, headers = _facts(top, tip, entries, rules)
+
+Attributes = dict[str, dict[str, str]]
+"""path -> {attribute: value}, as `git check-attr` gives them."""
+
+
+def _assemble(
+    pair: tuple[str, str],
+    rng: tuple[str, str],
+    entries: Sequence[diff.DiffEntry],
+    attrs: Attributes,
+    heads: dict[str, bytes],
+    count: str,
+    rules: _Rules,
+) -> LineCount:
     files = []
     for entry in entries:
-        binary = entry.added is None or attrs.get(entry.path, {}).get("diff") in _OFF
-        why = _why(entry, rules, attrs.get(entry.path, {}), headers.get(entry.path, b""))
+        mine = attrs.get(entry.path, {})
+        binary = entry.added is None or mine.get("diff") in _OFF
+        why = _why(entry, rules, mine, heads.get(_blob_of(entry), b""))
         # A file the tip's attributes call binary (-diff) shows no lines, whatever numstat saw.
         added, deleted = (0, 0) if binary else (entry.added or 0, entry.deleted or 0)
         lines = 0 if binary or why else added + (deleted if count == "changed" else 0)
         files.append(CountedFile(entry.path, entry.old_path, added, deleted, lines, binary, why, entry.status))
     kept = [f for f in files if f.excluded is None and not f.binary]
     return LineCount(
-        branch=branch,
-        base=base,
-        merge_base=fork,
+        branch=pair[1],
+        base=pair[0],
+        merge_base=rng[0],
         count=count,
         lines=sum(f.lines for f in kept),
         added=sum(f.added for f in kept),
         deleted=sum(f.deleted for f in kept),
         files=tuple(files),
-        tip=tip,
+        tip=rng[1],
     )
 
 
 def _facts(
-    top: Path, tip: str, entries: Sequence[diff.DiffEntry], rules: _Rules
-) -> tuple[dict[str, dict[str, str]], dict[str, bytes]]:
-    """Attributes as of the tip, and the first bytes of the blobs a generated header could be in.
+    top: Path, tips: Sequence[str], changes: Sequence[Sequence[diff.DiffEntry]], rules: _Rules
+) -> tuple[list[Attributes], dict[str, bytes]]:
+    """Per branch the attributes as of its tip; per blob the first bytes, where a generated header would be.
 
-    One cat-file call reads both the candidate `.gitattributes` of the tip and the blob heads;
-    a deleted file's head comes from the merge-base side, so deleting generated code is free too.
+    One cat-file call reads both every candidate `.gitattributes` of every tip and the blob heads.
+    A deleted file's head comes from the merge-base side: deleting generated code is free too.
     """
-    paths = [e.path for e in entries]
-    attribute_files = diff.attribute_files(paths)
-    scanned = [e for e in entries if rules.defaults and e.added is not None and _blob_of(e)]
-    specs = [f"{tip}:{path}" for path in attribute_files] + [_blob_of(e) for e in scanned]
-    blobs = diff.read_heads(top, specs, limit=HEADER_BYTES)
-    found = {
-        path: blob.oid for path, blob in zip(attribute_files, blobs[: len(attribute_files)], strict=True) if blob
-    }
-    heads = {e.path: blob.head for e, blob in zip(scanned, blobs[len(attribute_files) :], strict=True) if blob}
-    return diff.check_attr(top, paths, ATTRIBUTES, gitattributes=found), heads
+    candidates = [diff.attribute_files([e.path for e in entries]) for entries in changes]
+    blobs = [
+        _blob_of(e)
+        for entries in changes
+        for e in entries
+        if rules.defaults and e.added is not None and _blob_of(e) and not rules.globbed(e.path)
+    ]
+    attribute_specs = [f"{tip}:{path}" for tip, files in zip(tips, candidates, strict=True) for path in files]
+    specs = list(dict.fromkeys(attribute_specs + blobs))
+    read = dict(zip(specs, diff.read_heads(top, specs, limit=HEADER_BYTES), strict=True))
+    heads = {oid: blob.head for oid in blobs if (blob := read[oid]) is not None}
+    views = []
+    for tip, files in zip(tips, candidates, strict=True):
+        views.append({path: blob.oid if (blob := read[f"{tip}:{path}"]) else None for path in files})
+    return _attributes(top, views, changes), heads
+
+
+def _attributes(
+    top: Path, views: Sequence[dict[str, str | None]], changes: Sequence[Sequence[diff.DiffEntry]]
+) -> list[Attributes]:
+    """check-attr once per group of branches that agree on every `.gitattributes` they both depend on.
+
+    Branches rarely differ there, so this is one call for all of them. Within a group a path's
+    answer is the same for every member: all the files it depends on were read from its own tip.
+    """
+    groups: list[tuple[dict[str, str | None], list[int]]] = []
+    for index, view in enumerate(views):
+        group = next((g for g in groups if all(g[0].get(k, v) == v for k, v in view.items())), None)
+        if group is None:
+            groups.append((dict(view), [index]))
+        else:
+            group[0].update(view)
+            group[1].append(index)
+    answers: list[Attributes] = [{} for _ in views]
+    for merged, members in groups:
+        paths = [e.path for index in members for e in changes[index]]
+        found = {path: oid for path, oid in merged.items() if oid}
+        answer = diff.check_attr(top, paths, ATTRIBUTES, gitattributes=found)
+        for index in members:
+            answers[index] = answer
+    return answers
 
 
 def _blob_of(entry: diff.DiffEntry) -> str:
@@ -213,9 +276,9 @@ def _why(entry: diff.DiffEntry, rules: _Rules, attrs: dict[str, str], head: byte
     drop, as it does on GitHub: that is how a repository says "this vendor/ is our own code".
     """
     path = entry.path
-    for glob in rules.globs:
-        if glob.matches(path):
-            return f"gate.exclude: {glob.pattern}"
+    glob = rules.globbed(path)
+    if glob is not None:
+        return f"gate.exclude: {glob.pattern}"
     generated, vendored = attrs.get("linguist-generated"), attrs.get("linguist-vendored")
     if generated in _SET:
         return "linguist-generated"

@@ -76,6 +76,50 @@ def merge_base(cwd: Path, a: str, b: str) -> str | None:
     return out.stdout.strip()
 
 
+def merge_bases(cwd: Path, pairs: Sequence[tuple[str, str]]) -> list[str | None]:
+    """merge-base of each (base, tip) pair of commit ids, one `rev-list` per distinct base.
+
+    Walking from a tip through the commits the base cannot reach, the first commits the base can
+    reach are the boundary; every common ancestor lies behind them, so a single boundary commit is
+    the merge-base. Several (a branch that merged its base in) are left to `git merge-base`.
+    """
+    tips_by_base: dict[str, list[str]] = {}
+    for base, tip in pairs:
+        tips_by_base.setdefault(base, []).append(tip)
+    found: dict[tuple[str, str], str | None] = {}
+    for base, tips in tips_by_base.items():
+        parents = _commits_outside(cwd, base, tips)
+        for tip in tips:
+            boundary = _boundary(tip, parents)
+            if len(boundary) <= 1:
+                found[base, tip] = boundary[0] if boundary else None
+            else:
+                found[base, tip] = merge_base(cwd, base, tip)
+    return [found[pair] for pair in pairs]
+
+
+def _commits_outside(cwd: Path, base: str, tips: Sequence[str]) -> dict[str, list[str]]:
+    """Commit -> parents, for every commit reachable from the tips and not from the base."""
+    out = run(["rev-list", "--parents", "--stdin"], cwd=cwd, stdin="".join(f"{t}\n" for t in {*tips}) + f"^{base}\n")
+    return {line.split(" ")[0]: line.split(" ")[1:] for line in out.stdout.splitlines()}
+
+
+def _boundary(tip: str, outside: dict[str, list[str]]) -> list[str]:
+    """The commits the base reaches first on the way back from `tip` ([tip] when the base reaches it)."""
+    if tip not in outside:
+        return [tip]
+    seen, todo, boundary = {tip}, [tip], dict[str, None]()
+    while todo:
+        for parent in outside[todo.pop()]:
+            if parent in outside:
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+            else:
+                boundary[parent] = None
+    return list(boundary)
+
+
 def numstat(cwd: Path, old: str, new: str) -> list[DiffEntry]:
     """`git diff --raw --numstat -z -M old new`: both records of every file, joined."""
     out = run(["diff", "--raw", "--numstat", "-z", "--no-abbrev", *DIFF_FLAGS, "--end-of-options", old, new], cwd=cwd)
@@ -151,14 +195,18 @@ def read_heads(cwd: Path, specs: Sequence[str], *, limit: int) -> list[Blob | No
     found: list[Blob | None] = []
     pos = 0
     for spec in specs:
-        end = data.find(b"\n", pos)
-        if end < 0:
-            raise GitError(list(out.argv), 0, f"cat-file stopped before {spec!r}")
-        header = data[pos:end].decode("utf-8", "surrogateescape").split(" ")
-        pos = end + 1
-        if len(header) != 3 or not header[2].isdigit():
-            found.append(None)  # "<spec> missing" / "<spec> ambiguous": no contents follow
+        echoed = spec.encode("utf-8", "surrogateescape")
+        # "<spec> missing" echoes the spec, which may itself hold a newline: match it whole.
+        skipped = next((w for w in (b" missing\n", b" ambiguous\n") if data.startswith(echoed + w, pos)), None)
+        if skipped is not None:
+            found.append(None)
+            pos += len(echoed) + len(skipped)
             continue
+        end = data.find(b"\n", pos)
+        header = data[pos:end].decode("utf-8", "surrogateescape").split(" ") if end >= 0 else []
+        if len(header) != 3 or not header[2].isdigit():
+            raise GitError(list(out.argv), 0, f"unexpected cat-file record for {spec!r}", out.stdout[:200])
+        pos = end + 1
         size = int(header[2])
         found.append(Blob(header[0], data[pos : pos + min(size, limit)]) if header[1] == "blob" else None)
         pos += size + 1
