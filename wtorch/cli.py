@@ -382,6 +382,141 @@ def gate(
     raise typer.Exit(report.exit_code)
 
 
+class SplitFormat(StrEnum):
+    table = "table"
+    json = "json"
+    mermaid = "mermaid"
+
+
+@app.command("split")
+def split_(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(metavar="BRANCH|ID", help="The branch (or effort) to split.")],
+    max_lines: Annotated[
+        int | None, typer.Option("--max-lines", help="Budget per chunk (default: gate.max_lines, else 800).")
+    ] = None,
+    base: Annotated[
+        str | None, typer.Option("--base", help="Measure against REF (default: the effort's base).")
+    ] = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Create the chunk branches (the original is never touched).")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --apply: replace existing chunk branches.")] = False,
+    check: Annotated[
+        str | None, typer.Option("--check", help="With --apply: run CMD at every chunk in a temporary worktree.")
+    ] = None,
+    format: Annotated[SplitFormat, typer.Option("--format", "-f", help="Output format.")] = SplitFormat.table,
+    json_: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+) -> None:
+    """Plan how to cut a branch into a stack of chunks under the budget, each only needing earlier ones.
+
+    Example: wtorch split feature/tmc-completion/p6w2-vw-discovery --max-lines 800 --apply --check "make build"
+    """
+    from wtorch import context, output
+    from wtorch.commands.gate import optional_manifest
+    from wtorch.commands.split import resolve_target, run_split
+    from wtorch.output import lifecycle as progress
+    from wtorch.output import split as render
+
+    repo = context.require_repo(ctx.obj)
+    manifest = optional_manifest(ctx.obj, repo)
+    chosen = resolve_target(manifest, repo, target, base, ctx.obj.start)
+    with progress.progress_bar(0, "check") as step:
+        report = run_split(
+            manifest, repo, chosen, max_lines=max_lines, apply=apply, force=force, check=check, progress=step
+        )
+    if json_ or format is SplitFormat.json:
+        output.emit_json(report.to_json())
+    elif format is SplitFormat.mermaid:
+        output.emit_text(render.render_mermaid(report))
+    else:
+        render.render_table(report, verbose=ctx.obj.verbose)
+    raise typer.Exit(report.exit_code)
+
+
+class Strategy(StrEnum):
+    rebase = "rebase"
+    merge = "merge"
+
+
+@app.command()
+def sync(
+    ctx: typer.Context,
+    ids: Annotated[list[str] | None, typer.Argument(metavar="[ID]...", help="Only these efforts.")] = None,
+    wave: Annotated[int | None, typer.Option("--wave", help="Only this wave.")] = None,
+    strategy: Annotated[Strategy | None, typer.Option("--strategy", help="Default: sync.strategy.")] = None,
+    autostash: Annotated[
+        bool, typer.Option("--autostash", help="Sync dirty worktrees too, stashing and restoring their changes.")
+    ] = False,
+    push: Annotated[bool, typer.Option("--push", help="Push synced branches with --force-with-lease.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Predict (conflicts too); change nothing.")] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
+) -> None:
+    """The daily sync: every branch onto its base, parents first; a conflict is aborted and reported.
+
+    Example: wtorch sync --wave 2 --dry-run
+    """
+    from wtorch import context, output
+    from wtorch.commands.sync import run_sync
+    from wtorch.output import lifecycle as progress
+    from wtorch.output import sync as render
+
+    repo = context.require_repo(ctx.obj)
+    manifest = context.load(ctx.obj, repo=repo)
+    with progress.progress_bar(len(manifest.efforts), "sync") as step:
+        result = run_sync(
+            manifest,
+            repo,
+            ids=tuple(ids or ()),
+            wave=wave,
+            strategy=strategy.value if strategy else None,
+            autostash=autostash,
+            push=push,
+            dry_run=dry_run,
+            progress=step,
+        )
+    if json_:
+        output.emit_json(render.sync_json(result))
+    else:
+        render.render_sync(result)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command("log")
+def log_(
+    ctx: typer.Context,
+    json_: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
+) -> None:
+    """The operations log: every mutating command, newest first, with each ref it moved.
+
+    Example: wtorch log
+    """
+    from wtorch import context, output
+    from wtorch.commands.undo import run_log
+    from wtorch.output import sync as render
+
+    operations = run_log(context.require_repo(ctx.obj))
+    if json_:
+        output.emit_json(render.log_json(operations))
+    else:
+        render.render_log(operations)
+
+
+@app.command()
+def undo(ctx: typer.Context) -> None:
+    """Put back the refs of the last operation and remove the worktrees it created; undo again to redo.
+
+    Example: wtorch sync && wtorch undo
+    """
+    from wtorch import context
+    from wtorch.commands.undo import run_undo
+
+    result = run_undo(context.require_repo(ctx.obj))
+    typer.echo(f"undid {result.undone.number}: wtorch {result.undone.command}")
+    for step in result.steps:
+        typer.echo(f"  {step}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: returns the exit code instead of raising SystemExit."""
     try:

@@ -67,6 +67,10 @@ class Operation:
     worktrees_created: list[str] = field(default_factory=list)
     worktrees_removed: list[str] = field(default_factory=list)
     note: str = ""
+    branches: dict[str, str] = field(default_factory=dict)
+    """Which branch each removed worktree held (path -> branch), so undo can add it back."""
+    records: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Effort records as they were before this operation changed them ({} when there was none): undo puts them back."""
 
 
 @dataclass
@@ -78,6 +82,13 @@ class State:
     def effort(self, effort_id: str) -> EffortRecord:
         return self.efforts.setdefault(effort_id, EffortRecord())
 
+    def touch(self, operation: Operation, effort_id: str) -> EffortRecord:
+        """The effort's record, remembered in `operation` as it was before its first change."""
+        if effort_id not in operation.records:
+            before = self.efforts.get(effort_id)
+            operation.records[effort_id] = _drop_none(vars(before)) if before else {}
+        return self.effort(effort_id)
+
     def begin(self, command: str) -> Operation:
         """Open an operations-log entry; it is saved with every write, so an interrupted run leaves its trace."""
         number = self.operations[-1].number + 1 if self.operations else 1
@@ -87,7 +98,9 @@ class State:
 
     def end(self, operation: Operation) -> None:
         """Close the entry: dropped when the command changed nothing, the log trimmed to its last entries."""
-        if not (operation.refs or operation.worktrees_created or operation.worktrees_removed or operation.note):
+        operation.records = {k: v for k, v in operation.records.items() if _drop_none(vars(self.effort(k))) != v}
+        changed = operation.refs or operation.worktrees_created or operation.worktrees_removed or operation.records
+        if not (changed or operation.note):
             self.operations = [op for op in self.operations if op is not operation]
         del self.operations[:-MAX_OPERATIONS]
 
@@ -128,6 +141,8 @@ def _from_toml(data: dict[str, Any]) -> State:
                 worktrees_created=list(op.get("worktrees_created", [])),
                 worktrees_removed=list(op.get("worktrees_removed", [])),
                 note=op.get("note", ""),
+                branches=dict(op.get("branches", {})),
+                records={k: dict(v) for k, v in op.get("records", {}).items()},
             )
         )
     return State(efforts=efforts, splits={k: list(v) for k, v in data.get("splits", {}).items()}, operations=operations)

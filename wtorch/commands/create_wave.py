@@ -223,8 +223,8 @@ def _execute(
     """Make one effort. Intent is saved before each step, so a killed run is finished by the next one."""
     cwd = repo.main_worktree
     effort, branch = job.effort, job.view.branch
-    before = replace(state.effort(effort.id))
-    record = state.effort(effort.id)
+    record = state.touch(op, effort.id)
+    before = replace(record)
     created_sha: str | None = None
     try:
         if job.make_branch:

@@ -30,10 +30,10 @@ def run_complete(manifest: Manifest, repo: git.RepoInfo, effort_id: str, *, reas
     effort = _effort(manifest, effort_id)
     store = StateStore(repo.common_dir)
     with store.locked(f"complete {effort_id}") as state:
-        record = state.effort(effort.id)
-        if record.mark == DEFUNCT:
+        if state.effort(effort.id).mark == DEFUNCT:
             raise UsageError(f"'{effort.id}' is defunct; `wtorch reopen {effort.id}` first")
         op = state.begin(f"complete {effort.id}")
+        record = state.touch(op, effort.id)
         record.mark, record.mark_reason, record.mark_at = COMPLETE, reason, now()
         op.note = f"marked {effort.id} complete" + (f": {reason}" if reason else "")
         state.end(op)
@@ -60,11 +60,12 @@ def run_defunct(manifest: Manifest, repo: git.RepoInfo, effort_id: str, *, reaso
     cwd = repo.main_worktree
     store = StateStore(repo.common_dir)
     with store.locked(f"defunct {effort_id}") as state:
-        record = state.effort(effort.id)
-        if record.mark == DEFUNCT:
-            return MarkResult(effort.id, DEFUNCT, record.defunct_branch or target, f"{effort.id} is already defunct")
+        current = state.effort(effort.id)
+        if current.mark == DEFUNCT:
+            return MarkResult(effort.id, DEFUNCT, current.defunct_branch or target, f"{effort.id} is already defunct")
         branches = git.refs.branches(cwd)
         op = state.begin(f"defunct {effort.id}")
+        record = state.touch(op, effort.id)
         try:
             if effort.branch in branches:
                 if target in branches:
@@ -90,10 +91,10 @@ def run_reopen(manifest: Manifest, repo: git.RepoInfo, effort_id: str) -> MarkRe
     cwd = repo.main_worktree
     store = StateStore(repo.common_dir)
     with store.locked(f"reopen {effort_id}") as state:
-        record = state.efforts.get(effort.id)
-        if record is None or record.mark is None:
+        if state.effort(effort.id).mark is None:
             return MarkResult(effort.id, None, effort.branch, f"{effort.id} has no mark to clear")
         op = state.begin(f"reopen {effort.id}")
+        record = state.touch(op, effort.id)
         try:
             _restore_branch(cwd, effort, record, op.refs)
             was = record.mark

@@ -94,6 +94,7 @@ def _remove_effort(
                 result.actions.append(Action(str(holder.path), "worktree", REFUSED, exc.stderr.strip()))
                 return
             op.worktrees_removed.append(str(holder.path))
+            op.branches[str(holder.path)] = view.branch
         result.actions.append(Action(str(holder.path), "worktree", WOULD if dry_run else REMOVED))
     elif holder is not None and not dry_run:
         git.worktrees.prune_worktrees(cwd)

@@ -1,0 +1,292 @@
+"""`wtorch sync`, `log` and `undo` on real repositories: conflicts, dirty trees, squash-merged parents."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.gitutil import Repo
+from tests.test_status import by_id, efforts, status, wt
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sync(cli: Any, repo: Repo, *args: str) -> tuple[int, dict[str, dict[str, Any]]]:
+    result = cli("-C", repo.path, "sync", "--json", *args)
+    data = json.loads(result.stdout)
+    assert data["schema"] == 1
+    return result.exit_code, {o["id"]: o for o in data["efforts"]}
+
+
+def no_operation_in_progress(repo: Repo) -> None:
+    for line in repo.git("worktree", "list", "--porcelain").splitlines():
+        if line.startswith("worktree "):
+            gitdir = Repo(Path(line.removeprefix("worktree "))).git("rev-parse", "--absolute-git-dir").strip()
+            for marker in ("rebase-merge", "rebase-apply", "MERGE_HEAD"):
+                assert not (Path(gitdir) / marker).exists(), (line, marker)
+
+
+def test_a_conflict_in_one_effort_while_others_sync(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "clash"', 'id = "clean"', 'id = "child"\ndepends_on = ["clash"]'))
+    repo.commit("shared", {"shared.txt": "original\n"})
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    clash, clean = wt(repo, "clash"), wt(repo, "clean")
+    clash_tip = clash.commit("mine", {"shared.txt": "mine\n"})
+    clean.commit("other", {"other.txt": "other\n"})
+    assert cli("-C", repo.path, "create-wave", "2").exit_code == 0
+    wt(repo, "child").commit("child", {"child.txt": "c\n"})
+    child_tip = repo.rev("feature/demo/child")
+    repo.commit("upstream", {"shared.txt": "theirs\n"})
+    code, rows = sync(cli, repo)
+    assert code == 1
+    assert rows["clash"]["result"] == "conflict" and rows["clash"]["conflicts"] == ["shared.txt"]
+    assert rows["clash"]["why"] == "conflict in shared.txt; left as it was"
+    assert repo.rev("feature/demo/clash") == clash_tip and (clash.path / "shared.txt").read_text() == "mine\n"
+    assert clash.git("status", "--porcelain") == ""
+    assert rows["child"]["result"] == "skipped" and rows["child"]["why"] == "stacked on clash, which conflicted"
+    assert repo.rev("feature/demo/child") == child_tip
+    assert rows["clean"]["result"] == "synced"
+    repo.git("merge-base", "--is-ancestor", "main", "feature/demo/clean")  # raises unless main is contained
+    assert (clean.path / "shared.txt").read_text() == "theirs\n" and (clean.path / "other.txt").exists()
+    no_operation_in_progress(repo)
+    repo.fsck()
+
+
+def test_dirty_worktree_is_skipped_or_autostashed(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    a = wt(repo, "a")
+    a.commit("work", {"a.txt": "a\n"})
+    a.write("README.md", "hello\nlocal edit\n")
+    repo.commit("upstream", {"up.txt": "up\n"})
+    tip = repo.rev("feature/demo/a")
+    code, rows = sync(cli, repo)
+    assert code == 0 and rows["a"]["result"] == "skipped"
+    assert rows["a"]["why"] == f"1 uncommitted change(s) in {a.path} (commit them, or --autostash)"
+    assert repo.rev("feature/demo/a") == tip and (a.path / "README.md").read_text() == "hello\nlocal edit\n"
+    code, rows = sync(cli, repo, "--autostash")
+    assert code == 0 and rows["a"]["result"] == "synced"
+    assert (a.path / "README.md").read_text() == "hello\nlocal edit\n" and (a.path / "up.txt").exists()
+    assert a.git("stash", "list") == ""
+    no_operation_in_progress(repo)
+
+
+def test_user_rebase_in_progress_is_reported_not_touched(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    a = wt(repo, "a")
+    tip = a.commit("mine", {"f.txt": "mine\n"})
+    repo.commit("theirs", {"f.txt": "theirs\n"})
+    a.git("rebase", "main", check=False)
+    code, rows = sync(cli, repo)
+    assert code == 0 and rows["a"]["result"] == "skipped"
+    assert rows["a"]["why"] == (
+        f"a rebase is in progress in {a.path} (interrupted?): finish it, or `git rebase --abort`"
+    )
+    assert repo.rev("feature/demo/a") == tip
+    assert (Path(a.git("rev-parse", "--absolute-git-dir").strip()) / "rebase-merge").exists()
+    a.git("rebase", "--abort")
+
+
+def test_child_of_a_squash_merged_parent_lands_on_main_with_only_its_commits(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "p"', 'id = "c"\ndepends_on = ["p"]'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    p = wt(repo, "p")
+    p.commit("p1", {"p.txt": "p1\n"})
+    p.commit("p2", {"p.txt": "p2\n"})
+    assert cli("-C", repo.path, "create-wave", "2").exit_code == 0
+    c = wt(repo, "c")
+    c.commit("c1", {"c.txt": "c1\n"})
+    c.commit("c2", {"c.txt": "c2\n"})
+    repo.git("merge", "-q", "--squash", "feature/demo/p")
+    repo.git("commit", "-q", "-m", "squash p")
+    code, rows = sync(cli, repo, "c")
+    assert code == 0 and rows["c"]["result"] == "synced" and rows["c"]["base"] == "main"
+    assert repo.git("log", "--format=%s", "main..feature/demo/c").split() == ["c2", "c1"]
+    assert repo.rev("feature/demo/c^^") == repo.rev("main")
+    assert (c.path / "p.txt").read_text() == "p2\n" and (c.path / "c.txt").read_text() == "c2\n"
+    row = by_id(status(cli, repo))["c"]
+    assert (row["base"], row["ahead"], row["behind"], row["last_sync"] is not None) == ("main", 2, 0, True)
+    no_operation_in_progress(repo)
+    repo.fsck()
+
+
+def test_stacked_child_follows_its_moving_parent(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "p"', 'id = "c"\ndepends_on = ["p"]'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    wt(repo, "p").commit("p1", {"p.txt": "p1\n"})
+    assert cli("-C", repo.path, "create-wave", "2").exit_code == 0
+    wt(repo, "c").commit("c1", {"c.txt": "c1\n"})
+    wt(repo, "p").commit("p2", {"p2.txt": "p2\n"})
+    repo.commit("upstream", {"up.txt": "up\n"})
+    code, rows = sync(cli, repo)
+    assert code == 0 and [rows["p"]["result"], rows["c"]["result"]] == ["synced", "synced"]
+    assert rows["c"]["base"] == "feature/demo/p"
+    assert repo.rev("feature/demo/c^") == repo.rev("feature/demo/p")
+    assert repo.git("log", "--format=%s", "main..feature/demo/c").split() == ["c1", "p2", "p1"]
+    _, again = sync(cli, repo)
+    assert [again["p"]["result"], again["c"]["result"]] == ["up to date", "up to date"]
+
+
+def test_dry_run_predicts_and_changes_nothing(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "clash"', 'id = "clean"'))
+    repo.commit("shared", {"shared.txt": "original\n"})
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    wt(repo, "clash").commit("mine", {"shared.txt": "mine\n"})
+    wt(repo, "clean").commit("other", {"other.txt": "o\n"})
+    repo.commit("upstream", {"shared.txt": "theirs\n"})
+    refs = repo.git("for-each-ref")
+    code, rows = sync(cli, repo, "--dry-run")
+    assert code == 1
+    assert (rows["clash"]["result"], rows["clash"]["conflicts"]) == ("would conflict", ["shared.txt"])
+    assert rows["clean"]["result"] == "would sync"
+    assert repo.git("for-each-ref") == refs
+    assert cli("-C", repo.path, "log", "--json").stdout.count('"command": "sync') == 0
+
+
+def test_merge_strategy(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"'), header='version = 1\n[project]\nname = "demo"\n[sync]\nstrategy = "merge"\n')
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    tip = wt(repo, "a").commit("a", {"a.txt": "a\n"})
+    repo.commit("upstream", {"up.txt": "up\n"})
+    code, rows = sync(cli, repo)
+    assert code == 0 and rows["a"]["result"] == "synced"
+    assert repo.git("rev-list", "--parents", "-1", "feature/demo/a").split()[1:] == [tip, repo.rev("main")]
+
+
+def test_push_uses_a_lease(cli: Any, project: Any, make_repo: Any) -> None:
+    remote = make_repo(bare=True)
+    repo = project(efforts('id = "a"'), header='version = 1\n[project]\nname = "demo"\nremote = "origin"\n')
+    repo.git("remote", "add", "origin", str(remote.path))
+    repo.git("push", "-q", "origin", "main")
+    assert cli("-C", repo.path, "create-wave", "1", "--push").exit_code == 0
+    wt(repo, "a").commit("a", {"a.txt": "a\n"})
+    wt(repo, "a").git("push", "-q", "origin", "feature/demo/a")
+    repo.commit("upstream", {"up.txt": "up\n"})
+    repo.git("push", "-q", "origin", "main")
+    code, rows = sync(cli, repo, "--push")
+    assert code == 0 and rows["a"]["notes"] == ["pushed to origin (force-with-lease)"]
+    assert remote.git("rev-parse", "refs/heads/feature/demo/a").strip() == repo.rev("feature/demo/a")
+    assert rows["a"]["base"] == "origin/main"
+
+
+def test_undo_after_sync_and_redo(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    a = wt(repo, "a")
+    tip = a.commit("a", {"a.txt": "a\n"})
+    repo.commit("upstream", {"up.txt": "up\n"})
+    assert sync(cli, repo)[0] == 0
+    synced = repo.rev("feature/demo/a")
+    log = cli("-C", repo.path, "log").stdout
+    assert "wtorch sync --strategy rebase" in log and "wtorch create-wave 1" in log
+    undone = cli("-C", repo.path, "undo")
+    assert undone.exit_code == 0, undone.output
+    assert undone.stdout.startswith("undid 2: wtorch sync --strategy rebase\n")
+    assert (
+        repo.rev("feature/demo/a") == tip and not (a.path / "up.txt").exists() and a.git("status", "--porcelain") == ""
+    )
+    redo = cli("-C", repo.path, "undo")
+    assert redo.exit_code == 0 and redo.stdout.startswith("undid 3: wtorch undo 2 (sync --strategy rebase)\n")
+    assert repo.rev("feature/demo/a") == synced and (a.path / "up.txt").exists()
+    repo.fsck()
+
+
+def test_undo_refused_while_a_worktree_is_dirty(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    a = wt(repo, "a")
+    a.commit("a", {"a.txt": "a\n"})
+    repo.commit("upstream", {"up.txt": "up\n"})
+    assert sync(cli, repo)[0] == 0
+    synced = repo.rev("feature/demo/a")
+    a.write("notes.txt", "unsaved thoughts")
+    refused = cli("-C", repo.path, "undo")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"wtorch: cannot undo `sync --strategy rebase`: {a.path} has 1 uncommitted change(s). Nothing was changed.\n"
+    )
+    assert repo.rev("feature/demo/a") == synced and (a.path / "notes.txt").read_text() == "unsaved thoughts"
+
+
+def test_undo_refused_when_a_ref_moved_since(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    moved = wt(repo, "a").commit("later", {"l.txt": "l\n"})
+    refused = cli("-C", repo.path, "undo")
+    assert refused.exit_code == 1 and "refs/heads/feature/demo/a has moved since" in refused.stderr
+    assert repo.rev("feature/demo/a") == moved
+
+
+def test_undo_of_create_wave_removes_what_it_made(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"', 'id = "b"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    result = cli("-C", repo.path, "undo")
+    assert result.exit_code == 0, result.output
+    assert repo.branches() == ["main"] and not wt(repo, "a").path.exists()
+    assert repo.git("worktree", "list", "--porcelain").count("worktree ") == 1
+    assert by_id(status(cli, repo))["a"]["state"] == "planned"
+    redo = cli("-C", repo.path, "undo")
+    assert redo.exit_code == 0, redo.output
+    assert "feature/demo/a" in repo.branches() and (wt(repo, "a").path / "README.md").exists()
+
+
+def test_undo_of_defunct_renames_back_and_of_remove_readds(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    tip = wt(repo, "a").commit("a", {"a.txt": "a\n"})
+    assert cli("-C", repo.path, "defunct", "a", "--reason", "oops").exit_code == 0
+    assert cli("-C", repo.path, "undo").exit_code == 0
+    assert repo.rev("feature/demo/a") == tip and "feature/defunct-demo/a" not in repo.branches()
+    assert by_id(status(cli, repo))["a"]["state"] == "active"
+    assert cli("-C", repo.path, "remove", "a").exit_code == 0
+    assert not wt(repo, "a").path.exists()
+    assert cli("-C", repo.path, "undo").exit_code == 0
+    assert (wt(repo, "a").path / "a.txt").read_text() == "a\n"
+
+
+def test_killed_in_the_middle_of_a_rebase_is_detected_and_nothing_lost(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    a = wt(repo, "a")
+    tip = a.commit("a", {"a.txt": "a\n"})
+    repo.commit("upstream", {"up.txt": "up\n"})
+    hooks = repo.path / "hooks"
+    hooks.mkdir()
+    marker = repo.path / "in-rebase"
+    hook = hooks / "post-checkout"
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\nsleep 60\n")
+    hook.chmod(0o755)
+    repo.git("config", "core.hooksPath", str(hooks))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wtorch", "-C", str(repo.path), "sync"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists()
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    repo.git("config", "--unset", "core.hooksPath")
+    assert repo.rev("feature/demo/a") == tip  # the branch ref only moves when a rebase finishes
+    row = by_id(status(cli, repo))["a"]
+    assert row["worktree_state"] == "rebase in progress"
+    code, rows = sync(cli, repo)
+    assert code == 0 and rows["a"]["result"] == "skipped" and "a rebase is in progress" in rows["a"]["why"]
+    a.git("rebase", "--abort")
+    assert repo.rev("feature/demo/a") == tip and (a.path / "a.txt").read_text() == "a\n"
+    code, rows = sync(cli, repo)
+    assert code == 0 and rows["a"]["result"] == "synced"
+    repo.fsck()

@@ -1,0 +1,169 @@
+"""`wtorch log` and `wtorch undo`: the operations log, and putting the last operation back (SPEC §4).
+
+Undo checks everything before it changes anything: every ref must still be where the
+operation left it, and no worktree it would touch may hold uncommitted changes. It then removes
+the worktrees the operation created, moves the refs back (a clean worktree holding a branch
+follows with `git reset --keep`), re-adds worktrees the operation removed, and restores the
+effort records. It is itself logged, so undoing an undo is a redo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wtorch import git
+from wtorch.errors import UsageError, WtorchError
+from wtorch.git import integrate
+from wtorch.state import EffortRecord, Operation, RefMove, State, StateStore
+
+HEADS = "refs/heads/"
+
+
+class UndoRefused(WtorchError):
+    """Undo would lose work or overwrite something that moved since; nothing was changed."""
+
+    exit_code = 1
+
+
+@dataclass
+class UndoResult:
+    undone: Operation
+    steps: list[str] = field(default_factory=list)
+
+
+def run_log(repo: git.RepoInfo) -> list[Operation]:
+    return StateStore(repo.common_dir).read().operations
+
+
+def run_undo(repo: git.RepoInfo) -> UndoResult:
+    store = StateStore(repo.common_dir)
+    with store.locked("undo") as state:
+        if not state.operations:
+            raise UsageError("nothing to undo: the operations log is empty")
+        last = state.operations[-1]
+        facts = _Facts(repo)
+        _check(facts, last)
+        op = state.begin(f"undo {last.number} ({last.command})")
+        result = UndoResult(last)
+        try:
+            _undo(facts, state, last, op, result)
+        finally:
+            state.end(op)
+    return result
+
+
+class _Facts:
+    def __init__(self, repo: git.RepoInfo) -> None:
+        self.repo = repo
+        self.cwd = repo.main_worktree
+        self.worktrees = git.worktrees.list_worktrees(self.cwd)
+
+    def holder(self, ref: str) -> git.Worktree | None:
+        branch = ref.removeprefix(HEADS)
+        return next((w for w in self.worktrees if branch in (w.branch, w.rebasing)), None)
+
+
+def _renames(moves: list[RefMove]) -> list[tuple[RefMove, RefMove]]:
+    """(deleted, created) pairs with the same commit: a branch rename, undone by renaming back."""
+    pairs = []
+    for gone in (m for m in moves if m.after is None and m.before):
+        made = next((m for m in moves if m.before is None and m.after == gone.before), None)
+        if made is not None:
+            pairs.append((gone, made))
+    return pairs
+
+
+def _check(facts: _Facts, last: Operation) -> None:
+    """Refuse, naming the reason, before anything changes."""
+    created = {Path(p) for p in last.worktrees_created}
+    problems = []
+    for move in last.refs:
+        now = git.refs.resolve(facts.cwd, move.ref) if git.refs.ref_exists(facts.cwd, move.ref) else None
+        if now != move.after:
+            problems.append(
+                f"{move.ref} has moved since (it is at {_short(now)}, `{last.command}` left it at {_short(move.after)})"
+            )
+            continue
+        holder = facts.holder(move.ref)
+        if holder is not None and holder.path not in created and not holder.missing:
+            problems += _worktree_problems(holder)
+    for path in created:
+        wt = next((w for w in facts.worktrees if w.path == path), None)
+        if wt is not None and not wt.missing:
+            problems += _worktree_problems(wt)
+    if problems:
+        raise UndoRefused(f"cannot undo `{last.command}`: " + "; ".join(problems) + ". Nothing was changed.")
+
+
+def _worktree_problems(wt: git.Worktree) -> list[str]:
+    operation = git.worktrees.operation_in_progress(wt.path)
+    if operation:
+        return [f"a {operation} is in progress in {wt.path}"]
+    dirty = git.worktrees.dirty_count(wt.path)
+    return [f"{wt.path} has {dirty} uncommitted change(s)"] if dirty else []
+
+
+def _short(sha: str | None) -> str:
+    return sha[:10] if sha else "nothing"
+
+
+def _undo(facts: _Facts, state: State, last: Operation, op: Operation, result: UndoResult) -> None:
+    for path in reversed(last.worktrees_created):
+        wt = next((w for w in facts.worktrees if str(w.path) == path), None)
+        if wt is not None:
+            git.worktrees.remove_worktree(facts.cwd, wt.path, force=wt.missing)
+            op.worktrees_removed.append(path)
+            if wt.branch:
+                op.branches[path] = wt.branch
+            result.steps.append(f"removed worktree {path}")
+    git.worktrees.prune_worktrees(facts.cwd)
+    facts.worktrees = git.worktrees.list_worktrees(facts.cwd)
+    renames = _renames(last.refs)
+    renamed = {id(m) for pair in renames for m in pair}
+    for gone, made in renames:
+        git.refs.rename_branch(facts.cwd, made.ref.removeprefix(HEADS), gone.ref.removeprefix(HEADS))
+        op.refs += [RefMove(made.ref, made.after, None), RefMove(gone.ref, None, gone.before)]
+        result.steps.append(f"renamed {made.ref.removeprefix(HEADS)} back to {gone.ref.removeprefix(HEADS)}")
+    for move in reversed([m for m in last.refs if id(m) not in renamed]):
+        _put_back(facts, move, result)
+        op.refs.append(RefMove(move.ref, move.after, move.before))
+    for path in last.worktrees_removed:
+        _readd(facts, Path(path), last, op, result)
+    for effort_id, before in last.records.items():
+        state.touch(op, effort_id)
+        state.efforts[effort_id] = EffortRecord(**before)
+
+
+def _put_back(facts: _Facts, move: RefMove, result: UndoResult) -> None:
+    holder = facts.holder(move.ref)
+    name = move.ref.removeprefix(HEADS)
+    if move.before is None:
+        git.refs.delete_ref(facts.cwd, move.ref, move.after or "", message="wtorch: undo")
+        result.steps.append(f"deleted {name}")
+    elif move.after is None:
+        git.refs.update_ref(facts.cwd, move.ref, move.before, None, message="wtorch: undo")
+        result.steps.append(f"restored {name} at {_short(move.before)}")
+    elif holder is not None and not holder.missing:
+        integrate.reset_keep(holder.path, move.before)  # the worktree follows, clean as it was
+        result.steps.append(f"moved {name} back to {_short(move.before)} (worktree {holder.path} follows)")
+    else:
+        git.refs.update_ref(facts.cwd, move.ref, move.before, move.after, message="wtorch: undo")
+        result.steps.append(f"moved {name} back to {_short(move.before)}")
+
+
+def _readd(facts: _Facts, path: Path, last: Operation, op: Operation, result: UndoResult) -> None:
+    """Re-create a worktree the operation removed, for the branch it held (restored by now)."""
+    name = last.branches.get(str(path))
+    if (
+        name
+        and git.refs.ref_exists(facts.cwd, HEADS + name)
+        and not path.exists()
+        and facts.holder(HEADS + name) is None
+    ):
+        git.worktrees.add_worktree(facts.cwd, path, name)
+        op.worktrees_created.append(str(path))
+        result.steps.append(f"re-added worktree {path} for {name}")
+        facts.worktrees = git.worktrees.list_worktrees(facts.cwd)
+        return
+    result.steps.append(f"worktree {path} was removed by `{last.command}` and cannot be re-added here")

@@ -1,0 +1,63 @@
+"""Rebase and merge inside a worktree, always finished or aborted: wtorch never leaves one in progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from wtorch.errors import GitError
+from wtorch.git.core import run
+from wtorch.git.worktrees import operation_in_progress
+
+# No editor may open and no pager may wait: wtorch runs git unattended.
+_UNATTENDED = {"GIT_EDITOR": "true", "GIT_SEQUENCE_EDITOR": "true", "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    conflicts: tuple[str, ...] = ()
+    stash_kept: bool = False
+    """Autostashed changes could not be re-applied cleanly: they are safe in `git stash list`."""
+    message: str = ""
+
+
+def _conflicted(worktree: Path) -> tuple[str, ...]:
+    out = run(["diff", "--name-only", "-z", "--diff-filter=U"], cwd=worktree, check=False)
+    return tuple(dict.fromkeys(out.fields()))
+
+
+def _finish(worktree: Path, kind: str, output: str) -> Outcome:
+    """After a failed rebase or merge: list the conflicts, abort, and check nothing is left in progress."""
+    conflicts = _conflicted(worktree)
+    if operation_in_progress(worktree) == kind:
+        run([kind, "--abort"], cwd=worktree, env=_UNATTENDED)
+    if operation_in_progress(worktree) is not None:
+        raise GitError([kind, "--abort"], 1, f"could not abort the {kind} in {worktree}")
+    return Outcome(False, conflicts, message=output.strip())
+
+
+def rebase_onto(worktree: Path, branch: str, new_base: str, upstream: str, *, autostash: bool) -> Outcome:
+    """`git rebase --onto new_base upstream branch`, run where `branch` is checked out."""
+    stash = "--autostash" if autostash else "--no-autostash"
+    result = run(["rebase", stash, "--onto", new_base, upstream, branch], cwd=worktree, check=False, env=_UNATTENDED)
+    if result.ok:
+        return Outcome(True, stash_kept="stash" in result.stderr and "conflict" in result.stderr.lower())
+    if operation_in_progress(worktree) != "rebase":
+        raise GitError(list(result.argv), result.returncode, result.stderr, result.stdout)
+    return _finish(worktree, "rebase", result.stdout + result.stderr)
+
+
+def merge(worktree: Path, new_base: str, *, autostash: bool) -> Outcome:
+    stash = ["--autostash"] if autostash else []
+    result = run(["merge", "--no-edit", *stash, new_base], cwd=worktree, check=False, env=_UNATTENDED)
+    if result.ok:
+        return Outcome(True, stash_kept="stash" in result.stderr and "conflict" in result.stderr.lower())
+    if operation_in_progress(worktree) != "merge":
+        raise GitError(list(result.argv), result.returncode, result.stderr, result.stdout)
+    return _finish(worktree, "merge", result.stdout + result.stderr)
+
+
+def reset_keep(worktree: Path, commit: str) -> None:
+    """Move the checked-out branch and its files to `commit`; refuses if local changes would be lost."""
+    run(["reset", "--quiet", "--keep", commit], cwd=worktree)
