@@ -194,3 +194,9 @@ def test_multiline_arrays_and_comments_keep_line_numbers_right() -> None:
         HEAD + '# a comment with depends_on = [\n[[effort]]\nid = "a"\npaths = [\n  "x/",\n  "y/",\n]\nestimate = -1\n'
     )
     assert problems(text) == ["wtorch.toml:11: effort 'a': 'estimate' must be positive, not -1"]
+
+
+def test_gate_exclude_patterns_are_checked_up_front() -> None:
+    assert problems(HEAD + '[gate]\nexclude = ["vendor/**", "!keep.go"]\n') == [
+        "wtorch.toml:5: 'gate.exclude': '!keep.go': negation ('!') is not supported; list only what to exclude"
+    ]

@@ -149,16 +149,33 @@ class View:
     merged_how: str | None = None
 
 
-def derive_all(manifest: Manifest, facts: Facts, *, jobs: int = 8) -> dict[str, View]:
-    """Every effort's state and placement, in manifest order; per-branch git work in parallel."""
+def _placements(
+    manifest: Manifest, facts: Facts, *, only: set[str] | None = None, jobs: int = 8
+) -> tuple[dict[str, Derived], dict[str, Placement]]:
+    """States (the merge checks only for the efforts in `only`, when given) and placements."""
     base_ref = manifest.project.base
-    found = parallel_map(lambda e: _derive_one(e, facts, base_ref), list(manifest.efforts), jobs=jobs)
+
+    def derive(effort: Effort) -> Derived:
+        if only is None or effort.id in only:
+            return _derive_one(effort, facts, base_ref)
+        name = branch_name(effort, facts.state.efforts.get(effort.id))
+        ref = facts.branches.get(name)
+        return Derived(CREATED if ref else PLANNED, name, ref.sha if ref else None)
+
+    found = parallel_map(derive, list(manifest.efforts), jobs=jobs)
     states = {e.id: d for e, d in zip(manifest.efforts, found, strict=True)}
     by_id = {e.id: e for e in manifest.efforts}
     placements = {
         effort_id: place(by_id[effort_id], states, base_ref)
         for effort_id in graph.topological_order({e.id: e.depends_on for e in manifest.efforts})
     }
+    return states, placements
+
+
+def derive_all(manifest: Manifest, facts: Facts, *, jobs: int = 8) -> dict[str, View]:
+    """Every effort's state and placement, in manifest order; per-branch git work in parallel."""
+    base_ref = manifest.project.base
+    states, placements = _placements(manifest, facts, jobs=jobs)
 
     def measure(effort: Effort) -> View:
         derived = states[effort.id]
@@ -178,9 +195,21 @@ def derive_all(manifest: Manifest, facts: Facts, *, jobs: int = 8) -> dict[str, 
 
 
 def effort_bases(manifest: Manifest, repo: git.RepoInfo) -> dict[str, str]:
-    """Effort id -> the ref its branch is measured against (a stacked effort: its parent's branch)."""
-    views = derive_all(manifest, gather(manifest, repo))
-    return {effort_id: view.base for effort_id, view in views.items() if view.sha is not None}
+    """Effort id -> the ref its branch is measured against (a stacked effort: its parent's branch).
+
+    Only the dependencies' completeness matters here, so only they get the (costly) merge checks.
+    """
+    facts = gather(manifest, repo)
+    parents = {d for e in manifest.efforts for d in e.depends_on}
+    states, placements = _placements(manifest, facts, only=parents)
+    bases = {}
+    for effort in manifest.efforts:
+        if states[effort.id].sha is None:
+            continue
+        record = facts.state.efforts.get(effort.id)
+        recorded = record.base_ref if record and record.base_ref else manifest.project.base
+        bases[effort.id] = placements[effort.id].base or recorded
+    return bases
 
 
 def select(manifest: Manifest, *, wave: int | None = None, ids: Iterable[str] = ()) -> list[Effort]:

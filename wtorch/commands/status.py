@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from wtorch import git
-from wtorch.counting import count_lines
+from wtorch.counting import count_many
 from wtorch.lifecycle import COMPLETE, DEFUNCT, PLANNED, Facts, View, derive_all, gather, parallel_map, select
 from wtorch.manifest import Manifest
 
@@ -100,7 +100,21 @@ def run_status(manifest: Manifest, repo: git.RepoInfo, *, wave: int | None = Non
     chosen = select(manifest, wave=wave)
     facts = gather(manifest, repo)
     views = derive_all(manifest, facts)
-    rows = parallel_map(lambda e: _row(manifest, facts, views[e.id]), chosen)
+    measured = [
+        views[e.id]
+        for e in chosen
+        if views[e.id].sha is not None
+        and views[e.id].state not in (COMPLETE, DEFUNCT, PLANNED)
+        and views[e.id].base in facts.branches
+    ]
+    counts = count_many(
+        repo.main_worktree,
+        [(v.base, v.branch) for v in measured],
+        count=manifest.gate.count,
+        exclude=manifest.gate.exclude,
+    )
+    lines = {v.effort.id: c.lines for v, c in zip(measured, counts, strict=True)}
+    rows = parallel_map(lambda e: _row(manifest, facts, views[e.id], lines.get(e.id)), chosen)
     waves = [_wave(manifest, views, number) for number in manifest.wave_numbers() if wave in (None, number)]
     return StatusReport(manifest.gate.max_lines, tuple(rows), tuple(waves))
 
@@ -125,22 +139,12 @@ def worktree_facts(facts: Facts, view: View) -> tuple[Path | None, str]:
     return holder.path, "ok" if holder.path == view.effort.worktree else "elsewhere"
 
 
-def _row(manifest: Manifest, facts: Facts, view: View) -> EffortStatus:
+def _row(manifest: Manifest, facts: Facts, view: View, lines: int | None) -> EffortStatus:
     effort = view.effort
     record = facts.state.efforts.get(effort.id)
     path, condition = worktree_facts(facts, view)
     usable = path is not None and condition not in ("missing", "prunable")
     dirty = git.worktrees.dirty_count(path) if usable and path is not None else None
-    lines = None
-    if view.sha is not None and view.state not in (COMPLETE, DEFUNCT, PLANNED) and view.base in facts.branches:
-        counted = count_lines(
-            facts.repo.main_worktree,
-            base=view.base,
-            branch=view.branch,
-            count=manifest.gate.count,
-            exclude=manifest.gate.exclude,
-        )
-        lines = counted.lines
     ref = facts.branches.get(view.branch)
     return EffortStatus(
         id=effort.id,

@@ -75,7 +75,8 @@ def run(
         handle = runner.execute(argv, as_process=True, istream=subprocess.PIPE, env=dict(env or {}))
         proc = handle.proc
         assert proc is not None
-        out, err_bytes = proc.communicate(stdin.encode("utf-8"))
+        # Paths that are not valid UTF-8 arrive as surrogate escapes and go back to git as the same bytes.
+        out, err_bytes = proc.communicate(stdin.encode("utf-8", "surrogateescape"))
         status = proc.returncode
         err = err_bytes.decode("utf-8", "replace")
     stdout = out.decode("utf-8", "surrogateescape") if isinstance(out, bytes) else str(out or "")

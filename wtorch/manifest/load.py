@@ -9,6 +9,7 @@ from typing import Any
 
 from wtorch import graph
 from wtorch.errors import ManifestError
+from wtorch.globs import compile_glob
 from wtorch.manifest import templates
 from wtorch.manifest.lines import LineIndex
 from wtorch.manifest.model import Effort, GateConfig, Manifest, Project, SyncConfig, WorktreeConfig
@@ -155,6 +156,11 @@ def _gate(top: dict[str, Any], problems: _Problems) -> GateConfig:
     if _choice(section, "gate.count", problems) is None:
         section.pop("count", None)
     if "exclude" in section:
+        for pattern in section["exclude"]:
+            try:
+                compile_glob(pattern)
+            except ValueError as exc:
+                problems.add(("gate", "exclude"), f"'gate.exclude': {exc}")
         section["exclude"] = tuple(section["exclude"])
     return GateConfig(**section)
 
