@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import gate_bench
+from benchmarks import gate_bench, split_eval
 
-BENCHMARKS = {"gate": gate_bench.main}
+BENCHMARKS = {"gate": gate_bench.main, "split": split_eval.main}
 
 
 def main(argv: list[str] | None = None) -> int:

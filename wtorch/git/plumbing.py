@@ -1,0 +1,81 @@
+"""Commits built from trees without touching any worktree: a private index, update-index, commit-tree."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from wtorch.errors import GitError
+from wtorch.git.core import run
+
+NULL_SHA = "0" * 40
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    mode: str
+    kind: str
+    sha: str
+    path: str
+
+
+def tree_entries(cwd: Path, rev: str, paths: Sequence[str] = ()) -> dict[str, TreeEntry]:
+    """Every blob, symlink and submodule entry of `rev` (recursively), by path."""
+    # After --end-of-options a "--" would be read as a path: the revision and the paths follow directly.
+    out = run(["ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev, *paths], cwd=cwd)
+    entries = {}
+    for record in out.fields():
+        meta, _, path = record.partition("\t")
+        fields = meta.split(" ")
+        if len(fields) != 3 or not path:
+            raise GitError(list(out.argv), 0, f"unexpected ls-tree record {record!r}")
+        mode, kind, sha = fields
+        entries[path] = TreeEntry(mode, kind, sha, path)
+    return entries
+
+
+class PrivateIndex:
+    """An index file of our own, so no worktree's index or files are ever touched."""
+
+    def __init__(self, cwd: Path, path: Path) -> None:
+        self.cwd = cwd
+        self.env = {"GIT_INDEX_FILE": str(path)}
+
+    def read_tree(self, rev: str) -> None:
+        run(["read-tree", "--end-of-options", rev], cwd=self.cwd, env=self.env)
+
+    def apply(self, entries: Sequence[TreeEntry], removals: Sequence[str]) -> None:
+        """Removals first (a file may give way to a directory of the same name), then entries."""
+        lines = [f"0 {NULL_SHA}\t{path}" for path in removals]
+        lines += [f"{e.mode} {e.kind} {e.sha}\t{e.path}" for e in entries]
+        if lines:
+            run(["update-index", "-z", "--index-info"], cwd=self.cwd, env=self.env, stdin="\0".join(lines) + "\0")
+
+    def write_tree(self) -> str:
+        return run(["write-tree"], cwd=self.cwd, env=self.env).stdout.strip()
+
+
+@contextmanager
+def private_index(cwd: Path, common_dir: Path) -> Iterator[PrivateIndex]:
+    """A temporary index file inside the git dir (same filesystem), removed afterwards."""
+    fd, name = tempfile.mkstemp(prefix="wtorch-index-", dir=common_dir)
+    os.close(fd)
+    os.unlink(name)  # git wants to create the index itself
+    try:
+        yield PrivateIndex(cwd, Path(name))
+    finally:
+        for leftover in (name, name + ".lock"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+
+
+def commit_tree(cwd: Path, tree: str, parent: str, message: str) -> str:
+    return run(["commit-tree", "-p", parent, "-m", message, "--end-of-options", tree], cwd=cwd).stdout.strip()
+
+
+def add_detached_worktree(cwd: Path, path: Path, commit: str) -> None:
+    run(["worktree", "add", "--quiet", "--detach", "--end-of-options", str(path), commit], cwd=cwd)
