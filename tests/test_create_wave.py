@@ -348,3 +348,13 @@ def test_ctrl_c_exits_130_without_a_traceback_and_a_rerun_finishes(
     results = {o["id"]: o["result"] for o in json.loads(out)["efforts"]}
     assert results == {"a": "created", "b": "created"}  # a: its setup finished now; b: made
     repo.fsck()
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(cli: Any, project: Any, monkeypatch: Any) -> None:
+    repo = project(efforts('id = "a"'))
+    lock = repo.path / ".git" / "wtorch" / "lock"
+    lock.parent.mkdir(parents=True)
+    lock.write_text(json.dumps({"pid": 999999, "host": "gone", "command": "sync", "since": "2026-01-01T00:00:00Z"}))
+    monkeypatch.setenv("WTORCH_LOCK_TIMEOUT", "0")
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    assert "feature/demo/a" in repo.branches()

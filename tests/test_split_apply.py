@@ -135,6 +135,11 @@ def test_split_of_an_effort_uses_the_manifest(cli: Any, project: Any) -> None:
     assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
     wt = Repo(repo.path.parent / f"{repo.path.name}-worktrees" / "x")
     wt.commit("x", {"a/one.py": "1\n" * 25, "b/two.py": "2\n" * 25})
+    wt.write("a/one.py", "edited, not committed\n")
+    applied = cli("-C", repo.path, "split", "x", "--apply")
+    assert applied.exit_code == 0, applied.output
+    assert (wt.path / "a" / "one.py").read_text() == "edited, not committed\n"  # its worktree untouched
+    assert wt.git("status", "--porcelain") == " M a/one.py\n"
     data = json.loads(cli("-C", repo.path, "split", "x", "--json").stdout)
     assert data["effort"] == "x" and data["max_lines"] == 30 and data["base"] == "main"
     assert [c["branch"] for c in data["chunks"]] == ["feature/demo/x-part1", "feature/demo/x-part2"]

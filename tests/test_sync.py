@@ -49,7 +49,7 @@ def test_a_conflict_in_one_effort_while_others_sync(cli: Any, project: Any) -> N
     assert rows["clash"]["why"] == "conflict in shared.txt; left as it was"
     assert repo.rev("feature/demo/clash") == clash_tip and (clash.path / "shared.txt").read_text() == "mine\n"
     assert clash.git("status", "--porcelain") == ""
-    assert rows["child"]["result"] == "skipped" and rows["child"]["why"] == "stacked on clash, which conflicted"
+    assert rows["child"]["result"] == "skipped" and rows["child"]["why"] == "stacked on clash, which did not sync"
     assert repo.rev("feature/demo/child") == child_tip
     assert rows["clean"]["result"] == "synced"
     repo.git("merge-base", "--is-ancestor", "main", "feature/demo/clean")  # raises unless main is contained
@@ -289,4 +289,43 @@ def test_killed_in_the_middle_of_a_rebase_is_detected_and_nothing_lost(cli: Any,
     assert repo.rev("feature/demo/a") == tip and (a.path / "a.txt").read_text() == "a\n"
     code, rows = sync(cli, repo)
     assert code == 0 and rows["a"]["result"] == "synced"
+    repo.fsck()
+
+
+def test_autostash_that_conflicts_keeps_the_changes_in_the_stash_and_says_so(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"'))
+    repo.commit("shared", {"f.txt": "base\n"})
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    a = wt(repo, "a")
+    a.commit("work", {"g.txt": "g\n"})
+    repo.commit("upstream", {"f.txt": "upstream\n"})
+    a.write("f.txt", "my local edit\n")
+    code, rows = sync(cli, repo, "--autostash")
+    assert code == 0 and rows["a"]["result"] == "synced"
+    assert rows["a"]["notes"] == [
+        "your uncommitted changes conflicted with the new base: they are safe in `git stash list`, "
+        "and the worktree shows the conflict"
+    ]
+    assert "autostash" in a.git("stash", "list")
+    assert a.git("stash", "show", "-p", "stash@{0}").count("+my local edit") == 1
+    no_operation_in_progress(repo)
+
+
+def test_a_failure_that_is_not_a_conflict_is_reported_and_the_rest_carries_on(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"', 'id = "b"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    a, b = wt(repo, "a"), wt(repo, "b")
+    tip = a.commit("work", {"g.txt": "g\n"})
+    b.commit("work", {"h.txt": "h\n"})
+    repo.commit("upstream", {"new.txt": "from upstream\n"})
+    a.write("new.txt", "untracked, mine\n")  # in the way of the incoming file; --autostash does not stash it
+    code, rows = sync(cli, repo, "--autostash")
+    assert code == 1
+    assert rows["a"]["result"] == "failed"
+    assert rows["a"]["why"] == (
+        "The following untracked working tree files would be overwritten by checkout: new.txt; left as it was"
+    )
+    assert repo.rev("feature/demo/a") == tip and (a.path / "new.txt").read_text() == "untracked, mine\n"
+    assert rows["b"]["result"] == "synced"
+    no_operation_in_progress(repo)
     repo.fsck()

@@ -18,10 +18,11 @@ from wtorch.lifecycle import COMPLETE, DEFUNCT, PLANNED, Facts, View, derive_all
 from wtorch.manifest import Effort, Manifest
 from wtorch.state import EffortRecord, Operation, RefMove, State, StateStore, now
 
-SYNCED, UP_TO_DATE, CONFLICT, SKIPPED, WOULD_SYNC, WOULD_CONFLICT = (
+SYNCED, UP_TO_DATE, CONFLICT, FAILED, SKIPPED, WOULD_SYNC, WOULD_CONFLICT = (
     "synced",
     "up to date",
     "conflict",
+    "failed",
     "skipped",
     "would sync",
     "would conflict",
@@ -49,7 +50,7 @@ class SyncResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if any(o.result in (CONFLICT, WOULD_CONFLICT) for o in self.outcomes) else 0
+        return 1 if any(o.result in (CONFLICT, FAILED, WOULD_CONFLICT) for o in self.outcomes) else 0
 
 
 def run_sync(
@@ -87,7 +88,7 @@ def run_sync(
                 # Facts again for every effort: a parent synced a moment ago is the child's new base.
                 facts = gather(manifest, repo, remotes=True)
                 outcome = _sync_one(manifest, facts, effort, state, op, failed, mode=mode, autostash=autostash)
-                if outcome.result == CONFLICT:
+                if outcome.result in (CONFLICT, FAILED):
                     failed.add(effort.id)
                 elif push and outcome.result == SYNCED:
                     _push(manifest, facts, outcome)
@@ -127,7 +128,7 @@ def _precheck(facts: Facts, view: View, failed: set[str], *, autostash: bool) ->
         return f"{view.state}: nothing to sync", None
     blocked = [d for d in effort.depends_on if d in failed]
     if blocked:
-        return f"stacked on {', '.join(blocked)}, which conflicted", None
+        return f"stacked on {', '.join(blocked)}, which did not sync", None
     if view.placement.base is None:
         return f"several unfinished dependencies ({', '.join(view.placement.blocked_by)})", None
     holder = facts.worktree_of(view.branch)
@@ -184,14 +185,21 @@ def _sync_one(
         result = integrate.merge(holder.path, new_base, autostash=autostash)
     after = git.refs.resolve(cwd, f"refs/heads/{view.branch}")
     outcome.after = after
+    if not result.ok and not result.conflicts:
+        outcome.result, outcome.why = FAILED, f"{result.message}; left as it was"
+        _record(record, None, None, f"failed: {result.message}")
+        return outcome
     if not result.ok:
         outcome.result, outcome.conflicts = CONFLICT, result.conflicts
-        outcome.why = f"conflict in {', '.join(result.conflicts) or 'the working tree'}; left as it was"
+        outcome.why = f"conflict in {', '.join(result.conflicts)}; left as it was"
         _record(record, None, None, f"conflict: {', '.join(result.conflicts)}")
         return outcome
     outcome.result = SYNCED
     if result.stash_kept:
-        outcome.notes.append("your uncommitted changes did not re-apply cleanly: they are safe in `git stash list`")
+        outcome.notes.append(
+            "your uncommitted changes conflicted with the new base: they are safe in `git stash list`, "
+            "and the worktree shows the conflict"
+        )
     op.refs.append(RefMove(f"refs/heads/{view.branch}", view.sha, after))
     _record(record, base, new_base, SYNCED)
     return outcome

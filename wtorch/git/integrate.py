@@ -27,6 +27,28 @@ def _conflicted(worktree: Path) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out.fields()))
 
 
+def _stash_kept(output: str) -> bool:
+    # git's words when re-applying an autostash conflicts; the stash entry is then kept.
+    return "Applying autostash resulted in conflicts" in output
+
+
+def _failed(worktree: Path, kind: str, output: str) -> Outcome:
+    """A failure that is not a conflict (say, untracked files in the way): make sure nothing is left."""
+    if operation_in_progress(worktree) == kind:
+        run([kind, "--abort"], cwd=worktree, env=_UNATTENDED)
+    return Outcome(False, message=_headline(output) or f"git {kind} failed")
+
+
+def _headline(output: str) -> str:
+    """git's first error line with the indented paths that follow it: `... overwritten by checkout: new.txt`."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    head = lines[0].removeprefix("error: ").removeprefix("fatal: ").strip()
+    items = [line.strip() for line in lines[1:] if line[:1].isspace()]
+    return f"{head} {', '.join(items)}" if items else head
+
+
 def _finish(worktree: Path, kind: str, output: str) -> Outcome:
     """After a failed rebase or merge: list the conflicts, abort, and check nothing is left in progress."""
     conflicts = _conflicted(worktree)
@@ -41,21 +63,23 @@ def rebase_onto(worktree: Path, branch: str, new_base: str, upstream: str, *, au
     """`git rebase --onto new_base upstream branch`, run where `branch` is checked out."""
     stash = "--autostash" if autostash else "--no-autostash"
     result = run(["rebase", stash, "--onto", new_base, upstream, branch], cwd=worktree, check=False, env=_UNATTENDED)
+    output = result.stdout + result.stderr
     if result.ok:
-        return Outcome(True, stash_kept="stash" in result.stderr and "conflict" in result.stderr.lower())
-    if operation_in_progress(worktree) != "rebase":
-        raise GitError(list(result.argv), result.returncode, result.stderr, result.stdout)
-    return _finish(worktree, "rebase", result.stdout + result.stderr)
+        return Outcome(True, stash_kept=_stash_kept(output))
+    if not _conflicted(worktree):
+        return _failed(worktree, "rebase", result.stderr or result.stdout)
+    return _finish(worktree, "rebase", output)
 
 
 def merge(worktree: Path, new_base: str, *, autostash: bool) -> Outcome:
     stash = ["--autostash"] if autostash else []
     result = run(["merge", "--no-edit", *stash, new_base], cwd=worktree, check=False, env=_UNATTENDED)
+    output = result.stdout + result.stderr
     if result.ok:
-        return Outcome(True, stash_kept="stash" in result.stderr and "conflict" in result.stderr.lower())
-    if operation_in_progress(worktree) != "merge":
-        raise GitError(list(result.argv), result.returncode, result.stderr, result.stdout)
-    return _finish(worktree, "merge", result.stdout + result.stderr)
+        return Outcome(True, stash_kept=_stash_kept(output))
+    if not _conflicted(worktree):
+        return _failed(worktree, "merge", result.stderr or result.stdout)
+    return _finish(worktree, "merge", output)
 
 
 def reset_keep(worktree: Path, commit: str) -> None:
