@@ -82,7 +82,8 @@ def _naive(plan: SplitPlan, report: SplitReport) -> SplitPlan:
     return replace(plan, chunks=made)
 
 
-def _evaluate(repo: Path, sha: str, package: str, budget: int, checker: Path) -> dict[str, object]:
+def evaluate(repo: Path, sha: str, budget: int, check: str) -> dict[str, object]:
+    """Split commit `sha` against its parent by wtorch and naively; run `check` in every chunk of both."""
     from wtorch import git
     from wtorch.commands import split as split_cmd
 
@@ -95,18 +96,40 @@ def _evaluate(repo: Path, sha: str, package: str, budget: int, checker: Path) ->
     planning = time.perf_counter() - started
     row: dict[str, object] = {"commit": sha[:10], "lines": report.plan.total_lines, "floor": report.plan.floor}
     for label, plan in (("wtorch", report.plan), ("naive", _naive(report.plan, report))):
-        candidate = replace(
-            report, plan=plan, names=tuple(f"eval/{sha[:10]}-{label}-{i}" for i in range(1, len(plan.chunks) + 1))
-        )
+        names = tuple(f"eval/{sha[:10]}-{label}-{i}" for i in range(1, len(plan.chunks) + 1))
+        candidate = replace(report, plan=plan, names=names)
         commits = split_cmd._build_commits(repo, info.common_dir, candidate)
         candidate.applied = tuple(commits)
-        checks = split_cmd._check(info, candidate, f"{sys.executable} {checker} {package}", None)
-        tree_ok = git.refs.tree_of(repo, commits[-1]) == git.refs.tree_of(repo, sha)
+        checks = split_cmd._check(info, candidate, check, None)
         row[f"{label}_chunks"] = len(plan.chunks)
         row[f"{label}_import_ok"] = sum(c.ok for c in checks)
-        row[f"{label}_tree_equal"] = tree_ok
+        row[f"{label}_tree_equal"] = git.refs.tree_of(repo, commits[-1]) == git.refs.tree_of(repo, sha)
     row["planning_ms"] = round(planning * 1000)
     return row
+
+
+def report_rows(title: str, rows: list[dict[str, object]]) -> bool:
+    """Print the table and the totals; True when every last tree equals its original."""
+    print(title)
+    print("commit | lines | floor | wtorch chunks | builds | naive chunks | builds | trees equal | plan ms")
+    totals = {"wtorch": [0, 0], "naive": [0, 0]}
+    trees = True
+    for r in rows:
+        print(
+            f"{r['commit']} | {r['lines']} | {r['floor']} | {r['wtorch_chunks']} | "
+            f"{r['wtorch_import_ok']}/{r['wtorch_chunks']} | {r['naive_chunks']} | "
+            f"{r['naive_import_ok']}/{r['naive_chunks']} | {r['wtorch_tree_equal'] and r['naive_tree_equal']} | "
+            f"{r['planning_ms']}"
+        )
+        for label, pair in totals.items():
+            pair[0] += int(str(r[f"{label}_import_ok"]))
+            pair[1] += int(str(r[f"{label}_chunks"]))
+        trees = trees and bool(r["wtorch_tree_equal"]) and bool(r["naive_tree_equal"])
+    for label, (ok, total) in totals.items():
+        share = ok / total if total else math.nan
+        print(f"  {label}: {ok}/{total} intermediate states build or import ({share:.0%})")
+    print(f"  last tree equals the original: {'100%' if trees else 'NO'}")
+    return trees
 
 
 def main(*, quick: bool = False) -> int:
@@ -119,37 +142,12 @@ def main(*, quick: bool = False) -> int:
         checker = Path(tmp) / "import_all.py"
         checker.write_text(CHECKER)
         commits = _largest_commits(clone, package, 2 if quick else 6)
-        rows = [_evaluate(clone, sha, package, budget, checker) for sha in commits]
-    print(f"split evaluation: {source} ({package}/), budget {budget} changed lines")
-    header = (
-        "commit",
-        "lines",
-        "floor",
-        "wtorch chunks",
-        "imports ok",
-        "naive chunks",
-        "imports ok",
-        "trees equal",
-        "plan ms",
-    )
-    print(" | ".join(header))
-    totals = {"wtorch": [0, 0], "naive": [0, 0]}
-    trees = True
-    for r in rows:
-        print(
-            f"{r['commit']} | {r['lines']} | {r['floor']} | {r['wtorch_chunks']} | "
-            f"{r['wtorch_import_ok']}/{r['wtorch_chunks']} | {r['naive_chunks']} | "
-            f"{r['naive_import_ok']}/{r['naive_chunks']} | {r['wtorch_tree_equal'] and r['naive_tree_equal']} | "
-            f"{r['planning_ms']}"
-        )
-        for label in totals:
-            totals[label][0] += int(r[f"{label}_import_ok"])  # type: ignore[call-overload]
-            totals[label][1] += int(r[f"{label}_chunks"])  # type: ignore[call-overload]
-        trees = trees and bool(r["wtorch_tree_equal"]) and bool(r["naive_tree_equal"])
-    for label, (ok, total) in totals.items():
-        share = ok / total if total else math.nan
-        print(f"{label}: {ok}/{total} intermediate states import ({share:.0%})")
-    print(f"last tree equals the original: {'100%' if trees else 'NO'}")
+        check = f"{sys.executable} {checker} {package}"
+        rows = [evaluate(clone, sha, budget, check) for sha in commits]
+    trees = report_rows(f"split evaluation: {source} ({package}/), budget {budget} changed lines", rows)
+    from benchmarks import split_fixtures
+
+    trees = split_fixtures.main(quick=quick) and trees
     return 0 if trees else 1
 
 
