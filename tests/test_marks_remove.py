@@ -137,3 +137,36 @@ def test_marks_and_removals_are_logged(cli: Any, project: Any) -> None:
     assert [op.command for op in ops] == ["create-wave 1", "defunct a"]
     moves = [(m.ref, m.before is None, m.after is None) for m in ops[1].refs]
     assert moves == [("refs/heads/feature/demo/a", False, True), ("refs/heads/feature/defunct-demo/a", True, False)]
+
+
+def test_remove_never_takes_the_main_worktree(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"'))
+    repo.git("checkout", "-q", "-b", "feature/demo/a")
+    result = cli("-C", repo.path, "remove", "a", "--force")
+    assert result.exit_code == 1
+    assert f"refused worktree {repo.path} (it is the main worktree; wtorch never removes it)" in result.stdout
+    assert repo.path.joinpath("wtorch.toml").exists() and "feature/demo/a" in repo.branches()
+
+
+def test_status_shows_a_worktree_elsewhere_or_detached(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "moved"', 'id = "detached"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    elsewhere = repo.path.parent / f"{repo.path.name}-elsewhere"
+    repo.git("worktree", "move", str(wt(repo, "moved").path), str(elsewhere))
+    wt(repo, "detached").git("checkout", "-q", "--detach")
+    rows = by_id(status(cli, repo))
+    assert (rows["moved"]["worktree_state"], rows["moved"]["worktree"]) == ("elsewhere", str(elsewhere))
+    assert rows["detached"]["worktree_state"] == "detached"
+    repo.git("worktree", "remove", str(elsewhere))
+
+
+def test_prune_keeps_a_locked_entry_whose_directory_is_gone(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    path = wt(repo, "a").path
+    repo.git("worktree", "lock", "--reason", "removable disk", str(path))
+    shutil.rmtree(path)
+    result = cli("-C", repo.path, "prune")
+    assert f"kept entry {path} (missing but locked (removable disk))" in result.stdout
+    assert str(path) in repo.git("worktree", "list", "--porcelain")
+    repo.git("worktree", "unlock", str(path))

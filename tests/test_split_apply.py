@@ -179,3 +179,16 @@ def test_apply_carries_a_submodule_entry(cli: Any, repo: Repo, make_repo: Any) -
     last = json.loads(result.stdout)["chunks"][-1]["branch"]
     assert repo.rev(f"{last}^{{tree}}") == repo.rev("feature/sub^{tree}")
     assert repo.git("ls-tree", last, "vendorlib").startswith("160000 commit ")
+
+
+def test_undo_deletes_the_chunk_branches(cli: Any, repo: Repo) -> None:
+    python_branch(repo)
+    assert cli("-C", repo.path, "split", "feature/x", "--base", "main", "--max-lines", "40", "--apply").exit_code == 0
+    assert len(repo.branches()) > 3
+    undone = cli("-C", repo.path, "undo")
+    assert undone.exit_code == 0 and undone.stdout.startswith("undid 1: wtorch split --apply feature/x\n")
+    assert repo.branches() == ["feature/x", "main"]
+    state = (repo.path / ".git" / "wtorch" / "state.toml").read_text()
+    assert '"feature/x" = [' not in state.split("[[operations]]")[0]  # the lineage is gone with the branches
+    assert cli("-C", repo.path, "undo").exit_code == 0  # redo
+    assert '"feature/x" = [' in (repo.path / ".git" / "wtorch" / "state.toml").read_text().split("[[operations]]")[0]

@@ -69,6 +69,8 @@ class Operation:
     note: str = ""
     branches: dict[str, str] = field(default_factory=dict)
     """Which branch each removed worktree held (path -> branch), so undo can add it back."""
+    splits: dict[str, list[str]] = field(default_factory=dict)
+    """Split lineages as they were before this operation changed them ([] when there was none)."""
     records: dict[str, dict[str, str]] = field(default_factory=dict)
     """Effort records as they were before this operation changed them ({} when there was none): undo puts them back."""
 
@@ -96,10 +98,24 @@ class State:
         self.operations.append(operation)
         return operation
 
+    def set_split(self, operation: Operation, branch: str, chunks: list[str]) -> None:
+        """Record (or, with [], forget) a split lineage, remembering the old one for undo."""
+        operation.splits.setdefault(branch, list(self.splits.get(branch, [])))
+        if chunks:
+            self.splits[branch] = list(chunks)
+        else:
+            self.splits.pop(branch, None)
+
     def end(self, operation: Operation) -> None:
         """Close the entry: dropped when the command changed nothing, the log trimmed to its last entries."""
         operation.records = {k: v for k, v in operation.records.items() if _drop_none(vars(self.effort(k))) != v}
-        changed = operation.refs or operation.worktrees_created or operation.worktrees_removed or operation.records
+        changed = (
+            operation.refs
+            or operation.worktrees_created
+            or operation.worktrees_removed
+            or operation.records
+            or operation.splits
+        )
         if not (changed or operation.note):
             self.operations = [op for op in self.operations if op is not operation]
         del self.operations[:-MAX_OPERATIONS]
@@ -142,6 +158,7 @@ def _from_toml(data: dict[str, Any]) -> State:
                 worktrees_removed=list(op.get("worktrees_removed", [])),
                 note=op.get("note", ""),
                 branches=dict(op.get("branches", {})),
+                splits={k: list(v) for k, v in op.get("splits", {}).items()},
                 records={k: dict(v) for k, v in op.get("records", {}).items()},
             )
         )

@@ -203,7 +203,7 @@ def _apply(manifest: Manifest | None, repo: git.RepoInfo, report: SplitReport, *
                     git.refs.delete_ref(cwd, f"refs/heads/{name}", commit, message="wtorch: split rollback")
                 op.refs.clear()
                 raise
-            state.splits[report.target.branch] = list(report.names)
+            state.set_split(op, report.target.branch, list(report.names))
         finally:
             state.end(op)
     return tuple(commits)

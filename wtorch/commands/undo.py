@@ -133,6 +133,8 @@ def _undo(facts: _Facts, state: State, last: Operation, op: Operation, result: U
     for effort_id, before in last.records.items():
         state.touch(op, effort_id)
         state.efforts[effort_id] = EffortRecord(**before)
+    for branch, chunks in last.splits.items():
+        state.set_split(op, branch, chunks)
 
 
 def _put_back(facts: _Facts, move: RefMove, result: UndoResult) -> None:
