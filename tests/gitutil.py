@@ -47,3 +47,45 @@ class Repo:
 
     def fsck(self) -> None:
         self.git("fsck", "--no-progress", "--strict")
+
+
+def efforts(*specs: str) -> str:
+    """[[effort]] tables for a manifest body."""
+    return "".join(f"[[effort]]\n{spec}\n" for spec in specs)
+
+
+def worktree_root(repo: Repo) -> Path:
+    """Where the default worktree_template puts a repository's worktrees."""
+    return repo.path.parent / f"{repo.path.name}-worktrees"
+
+
+def wt(repo: Repo, effort_id: str) -> Repo:
+    """The worktree of an effort under the default template."""
+    return Repo(worktree_root(repo) / effort_id)
+
+
+def wait_for(path: Path, seconds: float = 60) -> bool:
+    """Poll until `path` exists (a marker a child process writes), or time runs out."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return path.exists()
+
+
+def wtorch_process(repo: Repo, *args: str, **popen: object) -> subprocess.Popen[str]:
+    """wtorch as a real separate process (for kills, signals and concurrency)."""
+    import os
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    defaults: dict[str, object] = {
+        "stdout": subprocess.PIPE,
+        "stderr": subprocess.PIPE,
+        "text": True,
+        "env": {**os.environ, "PYTHONPATH": str(root)},
+    }
+    return subprocess.Popen(  # type: ignore[call-overload,no-any-return]
+        [sys.executable, "-m", "wtorch", "-C", str(repo.path), *args], **{**defaults, **popen}
+    )

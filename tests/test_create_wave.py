@@ -7,22 +7,12 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from tests.gitutil import Repo
+from tests.gitutil import Repo, efforts, wait_for, worktree_root, wtorch_process
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def efforts(*specs: str) -> str:
-    return "".join(f"[[effort]]\n{spec}\n" for spec in specs)
-
-
-def worktree_root(repo: Repo) -> Path:
-    return repo.path.parent / f"{repo.path.name}-worktrees"
 
 
 def registered(repo: Repo) -> dict[str, str]:
@@ -232,17 +222,6 @@ def test_leaked_git_dir_from_a_hook_is_ignored(cli: Any, project: Any, make_repo
     assert other.branches() == []
 
 
-def wtorch_process(repo: Repo, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "wtorch", "-C", str(repo.path), *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def test_two_create_waves_at_once_do_not_collide(project: Any) -> None:
     repo = project(efforts(*(f'id = "e{i}"' for i in range(6))))
     first = wtorch_process(repo, "create-wave", "1")
@@ -263,18 +242,9 @@ def test_killed_half_way_a_rerun_converges(project: Any, make_repo: Any) -> None
     body = efforts(*(f'id = "e{i}"' for i in range(4)))
     repo = project(body, header=header)
     slow = {**os.environ, "PYTHONPATH": str(ROOT), "WTORCH_TEST_SLOW": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "wtorch", "-C", str(repo.path), "create-wave", "1"],
-        env=slow,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    marker = worktree_root(repo) / "e2" / "started"
-    deadline = time.monotonic() + 60
+    proc = wtorch_process(repo, "create-wave", "1", env=slow, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        while not marker.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert marker.exists()
+        assert wait_for(worktree_root(repo) / "e2" / "started")
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -329,12 +299,8 @@ def test_ctrl_c_exits_130_without_a_traceback_and_a_rerun_finishes(
     )
     repo = project(efforts('id = "a"', 'id = "b"'), header=header)
     proc = wtorch_process(repo, "create-wave", "1")
-    marker = worktree_root(repo) / "a" / "started"
-    deadline = time.monotonic() + 60
     try:
-        while not marker.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert marker.exists()
+        assert wait_for(worktree_root(repo) / "a" / "started")
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     finally:

@@ -6,8 +6,8 @@ import json
 import shutil
 from typing import Any
 
-from tests.gitutil import Repo
-from tests.test_status import by_id, efforts, status, wt
+from tests.gitutil import Repo, efforts, wt
+from tests.test_status import by_id, status
 
 
 def test_complete_mark_unlocks_the_next_wave(cli: Any, project: Any) -> None:

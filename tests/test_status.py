@@ -7,15 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.gitutil import Repo
-
-
-def efforts(*specs: str) -> str:
-    return "".join(f"[[effort]]\n{spec}\n" for spec in specs)
-
-
-def wt(repo: Repo, effort_id: str) -> Repo:
-    return Repo(repo.path.parent / f"{repo.path.name}-worktrees" / effort_id)
+from tests.gitutil import Repo, efforts, wt
 
 
 def status(cli: Any, repo: Repo, *args: str) -> dict[str, Any]:

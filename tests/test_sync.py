@@ -6,13 +6,11 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from tests.gitutil import Repo
-from tests.test_status import by_id, efforts, status, wt
+from tests.gitutil import Repo, efforts, wait_for, wt, wtorch_process
+from tests.test_status import by_id, status
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -264,18 +262,9 @@ def test_killed_in_the_middle_of_a_rebase_is_detected_and_nothing_lost(cli: Any,
     hook.write_text(f"#!/bin/sh\ntouch {marker}\nsleep 60\n")
     hook.chmod(0o755)
     repo.git("config", "core.hooksPath", str(hooks))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "wtorch", "-C", str(repo.path), "sync"],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    proc = wtorch_process(repo, "sync", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while not marker.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert marker.exists()
+        assert wait_for(marker)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
