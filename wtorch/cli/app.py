@@ -1,0 +1,107 @@
+"""The typer app, its global options, and the one place errors become messages and exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from wtorch import __version__
+from wtorch.errors import EXIT_GIT, EXIT_INTERRUPTED, ManifestError, WtorchError
+
+EPILOG = (
+    "Docs: docs/ in the wtorch repository. "
+    "Exit codes: 0 ok, 1 check failed, 2 usage or manifest error, 3 git failed, 130 interrupted."
+)
+
+
+class _Group(TyperGroup):
+    """Turns every error into a message and an exit code (SPEC §5); tracebacks only with --verbose."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WtorchError as exc:
+            _report(ctx, exc, exc.exit_code)
+        except KeyboardInterrupt:
+            sys.stderr.write("wtorch: interrupted\n")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+                raise  # typer's own usage errors: it prints them, exit 2
+            _report(ctx, exc, EXIT_GIT, prefix="internal error: ")
+
+
+def _verbose(ctx: Any) -> bool:
+    return bool(ctx.params.get("verbose")) or os.environ.get("WTORCH_DEBUG") == "1"
+
+
+def _report(ctx: Any, exc: BaseException, code: int, prefix: str = "") -> None:
+    if _verbose(ctx):
+        traceback.print_exc(file=sys.stderr)
+    if isinstance(exc, ManifestError):
+        message = "\n".join(exc.problems)
+    else:
+        message = f"wtorch: {prefix}{exc}"
+        if prefix and not _verbose(ctx):
+            message += " (run with --verbose for the traceback)"
+    sys.stderr.write(message + "\n")
+    raise typer.Exit(code)
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="wtorch",
+    help="Git worktree and branch orchestration for waves of parallel efforts, driven by wtorch.toml.",
+    epilog=EPILOG,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"wtorch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            "--manifest", envvar="WTORCH_MANIFEST", help="Path to wtorch.toml (default: the main worktree's)."
+        ),
+    ] = None,
+    repo: Annotated[Path | None, typer.Option("-C", "--repo", help="Run as if started in DIR.")] = None,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR is honoured too).")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="More detail; tracebacks on errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    from wtorch import output
+    from wtorch.context import Options
+
+    output.configure(color=not no_color)
+    ctx.obj = Options(manifest=manifest, repo=repo, verbose=verbose, color=not no_color)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: returns the exit code instead of raising SystemExit."""
+    try:
+        app(args=argv, prog_name="wtorch", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0

@@ -1,0 +1,126 @@
+"""CLI: gate and split."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from wtorch.cli.app import app
+
+
+class GateFormat(StrEnum):
+    table = "table"
+    json = "json"
+    github = "github"
+
+
+class CountMode(StrEnum):
+    changed = "changed"
+    added = "added"
+
+
+@app.command()
+def gate(
+    ctx: typer.Context,
+    targets: Annotated[
+        list[str] | None, typer.Argument(metavar="BRANCH|ID", help="Branches or effort ids (default: all).")
+    ] = None,
+    wave: Annotated[int | None, typer.Option("--wave", help="Only the efforts of this wave.")] = None,
+    max_lines: Annotated[
+        int | None, typer.Option("--max-lines", help="The budget (default: gate.max_lines, else 800).")
+    ] = None,
+    base: Annotated[
+        str | None, typer.Option("--base", help="Measure against REF (required without a manifest).", metavar="REF")
+    ] = None,
+    count: Annotated[
+        CountMode | None, typer.Option("--count", help="changed = added + deleted; added = added only.")
+    ] = None,
+    no_default_excludes: Annotated[
+        bool, typer.Option("--no-default-excludes", help="Count lock files, vendor/, generated code too.")
+    ] = False,
+    format: Annotated[GateFormat, typer.Option("--format", "-f", help="Output format.")] = GateFormat.table,
+    json_: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+) -> None:
+    """Check each branch against the line budget, counted from its merge-base with its base. Exit 1 when any is over.
+
+    Example: wtorch gate --max-lines 800 --format github
+    """
+    from wtorch import context, output
+    from wtorch.commands.gate import optional_manifest, run_gate
+    from wtorch.output import gate as render
+
+    options = ctx.obj
+    repo = context.require_repo(options)
+    report = run_gate(
+        options.start,
+        optional_manifest(options, repo),
+        repo,
+        targets=tuple(targets or ()),
+        wave=wave,
+        base=base,
+        max_lines=max_lines,
+        count=count.value if count else None,
+        default_excludes=not no_default_excludes,
+    )
+    chosen = GateFormat.json if json_ else format
+    if chosen is GateFormat.json:
+        output.emit_json(report.to_json())
+    elif chosen is GateFormat.github:
+        output.emit_text(render.render_github(report, verbose=options.verbose))
+    else:
+        render.render_table(report, verbose=options.verbose)
+    raise typer.Exit(report.exit_code)
+
+
+class SplitFormat(StrEnum):
+    table = "table"
+    json = "json"
+    mermaid = "mermaid"
+
+
+@app.command("split")
+def split_(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(metavar="BRANCH|ID", help="The branch (or effort) to split.")],
+    max_lines: Annotated[
+        int | None, typer.Option("--max-lines", help="Budget per chunk (default: gate.max_lines, else 800).")
+    ] = None,
+    base: Annotated[
+        str | None, typer.Option("--base", help="Measure against REF (default: the effort's base).")
+    ] = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Create the chunk branches (the original is never touched).")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --apply: replace existing chunk branches.")] = False,
+    check: Annotated[
+        str | None, typer.Option("--check", help="With --apply: run CMD at every chunk in a temporary worktree.")
+    ] = None,
+    format: Annotated[SplitFormat, typer.Option("--format", "-f", help="Output format.")] = SplitFormat.table,
+    json_: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+) -> None:
+    """Plan how to cut a branch into a stack of chunks under the budget, each only needing earlier ones.
+
+    Example: wtorch split feature/tmc-completion/p6w2-vw-discovery --max-lines 800 --apply --check "make build"
+    """
+    from wtorch import context, output
+    from wtorch.commands.gate import optional_manifest
+    from wtorch.commands.split import resolve_target, run_split
+    from wtorch.output import lifecycle as progress
+    from wtorch.output import split as render
+
+    repo = context.require_repo(ctx.obj)
+    manifest = optional_manifest(ctx.obj, repo)
+    chosen = resolve_target(manifest, repo, target, base, ctx.obj.start)
+    with progress.progress_bar(0, "check") as step:
+        report = run_split(
+            manifest, repo, chosen, max_lines=max_lines, apply=apply, force=force, check=check, progress=step
+        )
+    if json_ or format is SplitFormat.json:
+        output.emit_json(report.to_json())
+    elif format is SplitFormat.mermaid:
+        output.emit_text(render.render_mermaid(report))
+    else:
+        render.render_table(report, verbose=ctx.obj.verbose)
+    raise typer.Exit(report.exit_code)

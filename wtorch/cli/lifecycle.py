@@ -1,0 +1,169 @@
+"""CLI: create-wave, status, complete/defunct/reopen, remove, prune."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from wtorch.cli.app import app
+
+
+@app.command("create-wave")
+def create_wave(
+    ctx: typer.Context,
+    wave: Annotated[int, typer.Argument(help="The wave number.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be done; change nothing.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Base efforts with several unfinished dependencies on project.base.")
+    ] = False,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Only these efforts (repeatable).")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only the efforts of this owner.")] = None,
+    push: Annotated[bool, typer.Option("--push", help="Push new branches to project.remote with upstream.")] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
+) -> None:
+    """Create the branch and worktree of every effort of wave N (idempotent: a re-run changes nothing).
+
+    Example: wtorch create-wave 2 --dry-run
+    """
+    from wtorch import context, output
+    from wtorch.commands.create_wave import run_create_wave
+    from wtorch.output import lifecycle as render
+
+    repo = context.require_repo(ctx.obj)
+    manifest = context.load(ctx.obj, repo=repo)
+    total = len([e for e in manifest.efforts if e.wave == wave])
+    with render.progress_bar(total, f"wave {wave}") as step:
+        result = run_create_wave(
+            manifest,
+            repo,
+            wave,
+            only=tuple(only or ()),
+            owner=owner,
+            dry_run=dry_run,
+            force=force,
+            push=push,
+            progress=step,
+        )
+    if json_:
+        output.emit_json(render.create_wave_json(result))
+    else:
+        render.render_create_wave(result)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    wave: Annotated[int | None, typer.Option("--wave", help="Only this wave.")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Machine-readable result (docs/json.md).")] = False,
+) -> None:
+    """One row per effort: state, worktree, dirty files, ahead/behind its base, lines vs budget, ages.
+
+    Example: wtorch status --wave 2
+    """
+    from wtorch import context, output
+    from wtorch.commands.status import run_status
+    from wtorch.output import lifecycle as render
+
+    repo = context.require_repo(ctx.obj)
+    report = run_status(context.load(ctx.obj, repo=repo), repo, wave=wave)
+    if json_:
+        output.emit_json(report.to_json())
+    else:
+        render.render_status(report)
+
+
+def _mark(ctx: typer.Context, action: str, effort_id: str, reason: str | None = None) -> None:
+    from wtorch import context
+    from wtorch.commands import marks
+
+    repo = context.require_repo(ctx.obj)
+    manifest = context.load(ctx.obj, repo=repo)
+    if action == "complete":
+        result = marks.run_complete(manifest, repo, effort_id, reason=reason)
+    elif action == "defunct":
+        result = marks.run_defunct(manifest, repo, effort_id, reason=reason or "")
+    else:
+        result = marks.run_reopen(manifest, repo, effort_id)
+    typer.echo(result.message)
+
+
+@app.command()
+def complete(
+    ctx: typer.Context,
+    effort_id: Annotated[str, typer.Argument(metavar="ID", help="The effort.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (shown in status and report).")] = None,
+) -> None:
+    """Mark an effort complete by hand (merges, squash-merges included, are detected without this).
+
+    Example: wtorch complete p6w1-synctarget-controller --reason "merged upstream as #1234"
+    """
+    _mark(ctx, "complete", effort_id, reason)
+
+
+@app.command()
+def defunct(
+    ctx: typer.Context,
+    effort_id: Annotated[str, typer.Argument(metavar="ID", help="The effort.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the work is abandoned (required).")],
+) -> None:
+    """Mark an effort defunct: its branch is renamed by defunct_template and kept, never deleted.
+
+    Example: wtorch defunct p9w3-canary --reason "built before the wave-1 metrics existed"
+    """
+    _mark(ctx, "defunct", effort_id, reason)
+
+
+@app.command()
+def reopen(
+    ctx: typer.Context,
+    effort_id: Annotated[str, typer.Argument(metavar="ID", help="The effort.")],
+) -> None:
+    """Clear a complete or defunct mark; a defunct branch gets its name back.
+
+    Example: wtorch reopen p9w3-canary
+    """
+    _mark(ctx, "reopen", effort_id)
+
+
+@app.command()
+def remove(
+    ctx: typer.Context,
+    effort_id: Annotated[str, typer.Argument(metavar="ID", help="The effort.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Also a dirty or locked worktree, and an unmerged branch.")
+    ] = False,
+) -> None:
+    """Remove an effort's worktree, and its branch when merged. Refuses dirty or locked worktrees.
+
+    Example: wtorch remove p6w3-webhooks
+    """
+    from wtorch import context
+    from wtorch.commands.remove import run_remove
+    from wtorch.output import lifecycle as render
+
+    repo = context.require_repo(ctx.obj)
+    result = run_remove(context.load(ctx.obj, repo=repo), repo, effort_id, force=force)
+    render.render_remove(result)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def prune(
+    ctx: typer.Context,
+    merged: Annotated[bool, typer.Option("--merged", help="Also worktrees and branches of merged efforts.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would go; change nothing.")] = False,
+) -> None:
+    """Clean stale worktree entries (directory gone); with --merged, merged efforts' worktrees and branches.
+
+    Example: wtorch prune --merged --dry-run
+    """
+    from wtorch import context
+    from wtorch.commands.remove import run_prune
+    from wtorch.output import lifecycle as render
+
+    repo = context.require_repo(ctx.obj)
+    result = run_prune(context.load(ctx.obj, repo=repo), repo, merged=merged, dry_run=dry_run)
+    render.render_remove(result)
+    raise typer.Exit(result.exit_code)

@@ -1,0 +1,69 @@
+"""CLI: plan and init."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from wtorch.cli.app import app
+
+
+class PlanFormat(StrEnum):
+    table = "table"
+    markdown = "markdown"
+    mermaid = "mermaid"
+    json = "json"
+
+
+@app.command()
+def plan(
+    ctx: typer.Context,
+    format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.table,
+    json_: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+) -> None:
+    """Validate the manifest and show the plan: waves, critical path, dependency and path-conflict matrices.
+
+    Example: wtorch --manifest examples/phase6.toml plan --format markdown
+    """
+    from wtorch import context, output
+    from wtorch.commands.plan import run_plan
+    from wtorch.output import plan as render
+
+    report = run_plan(context.load(ctx.obj))
+    chosen = PlanFormat.json if json_ else format
+    if chosen is PlanFormat.json:
+        output.emit_json(report.to_json())
+    elif chosen is PlanFormat.markdown:
+        output.emit_text(render.render_markdown(report))
+    elif chosen is PlanFormat.mermaid:
+        output.emit_text(render.render_mermaid(report))
+    else:
+        render.render_table(report)
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    project: Annotated[
+        str | None, typer.Option("--project", help="Project name (default: the repository's folder name).")
+    ] = None,
+    base: Annotated[
+        str | None, typer.Option("--base", help="Base branch (default: the current branch, else main).")
+    ] = None,
+) -> None:
+    """Write a commented starter wtorch.toml at the root of the main worktree. Never overwrites.
+
+    Example: wtorch init --project payments --base main
+    """
+    from wtorch import context, git
+    from wtorch.commands.init import run_init
+
+    options = ctx.obj
+    repo = context.find_repo(options)
+    target = context.manifest_path(options, repo)
+    folder = (repo.main_worktree if repo else options.start).name
+    chosen_base = base or (git.current_branch(options.start) if repo else None) or "main"
+    written = run_init(target, project=project, base=chosen_base, default_project=folder)
+    typer.echo(f"wrote {written}; next: add [[effort]] tables, then run `wtorch plan`")
