@@ -137,7 +137,7 @@ def test_init_uses_the_current_branch_and_folder_name(cli: Any, repo: Repo) -> N
 def test_version_help_and_bad_option(cli: Any) -> None:
     assert cli("--version").stdout == "wtorch 0.1.0\n"
     helped = cli("plan", "--help")
-    assert helped.exit_code == 0 and "Example: wtorch plan" in helped.stdout
+    assert helped.exit_code == 0 and "Example: wtorch --manifest examples/phase6.toml plan" in helped.stdout
     bad = cli("plan", "--format", "yaml")
     assert bad.exit_code == 2
 
@@ -150,3 +150,15 @@ def test_internal_errors_have_no_traceback_unless_verbose(cli: Any, tmp_path: Pa
     assert quiet.stderr == f"{manifest}: cannot read the manifest: not UTF-8 text (byte 0xff at offset 0)\n"
     loud = cli("--verbose", "--manifest", manifest, "plan")
     assert loud.exit_code == 2 and "Traceback (most recent call last)" in loud.stderr
+
+
+def test_every_command_has_help_with_an_example(cli: Any) -> None:
+    import typer.main
+
+    from wtorch.cli import app
+
+    names = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    assert {"plan", "init", "create-wave", "status", "gate", "split", "sync", "log", "undo"} <= set(names)
+    for name in names:
+        helped = cli(name, "--help")
+        assert helped.exit_code == 0 and "Example: wtorch " in helped.stdout, name
