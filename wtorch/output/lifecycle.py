@@ -105,6 +105,14 @@ def age(stamp: str | None, *, now: Any = None) -> str:
     return f"{seconds}s"
 
 
+def _short_path(path: Any) -> str:
+    """A worktree path as the user would type it from here (relative when that is shorter)."""
+    import os
+
+    relative = os.path.relpath(path)
+    return relative if len(relative) < len(str(path)) else str(path)
+
+
 def render_status(report: StatusReport) -> None:
     from rich.table import Table
 
@@ -114,15 +122,16 @@ def render_status(report: StatusReport) -> None:
         table.add_column(column, overflow="fold")
     state_style = {"active": "green", "complete": "blue", "defunct": "red", "planned": "dim", "created": "cyan"}
     for e in report.efforts:
-        where = str(e.worktree) if e.worktree and e.worktree_state == "ok" else e.worktree_state
+        path = _short_path(e.worktree) if e.worktree else ""
+        where = path if e.worktree and e.worktree_state == "ok" else e.worktree_state
         if e.worktree and e.worktree_state not in ("ok", "none"):
-            where = f"[yellow]{e.worktree_state}[/]: {e.worktree}"
+            where = f"[yellow]{e.worktree_state}[/]: {path}"
         lines = "-" if e.lines is None else f"{e.lines}/{report.max_lines}"
         if e.over:
             lines = f"[red]{lines} over[/]"
         state = e.state + (f" ({e.merged_how})" if e.merged_how and e.merged_how != "marked" else "")
         if e.stacked_on:
-            state += f", on {e.stacked_on}"
+            state += f" (would stack on {e.stacked_on})" if e.state == "planned" else f", stacked on {e.stacked_on}"
         if e.setup and e.setup != "ok":
             state += f" [yellow]({e.setup})[/]"
         if e.split_into:
