@@ -318,3 +318,34 @@ def test_a_failure_that_is_not_a_conflict_is_reported_and_the_rest_carries_on(cl
     assert rows["b"]["result"] == "synced"
     no_operation_in_progress(repo)
     repo.fsck()
+
+
+def test_ctrl_c_during_a_rebase_aborts_it_and_exits_130(cli: Any, project: Any, tmp_path: Path) -> None:
+    repo = project(efforts('id = "a"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    a = wt(repo, "a")
+    for i in range(6):
+        a.commit(f"c{i}", {f"f{i}.slow": f"{i}\n"})
+    tip = repo.rev("feature/demo/a")
+    repo.commit("upstream", {"up.txt": "up\n"})
+    marker = tmp_path / "checking-out"
+    # A slow checkout filter keeps the rebase busy long enough to interrupt it half-way.
+    repo.git("config", "filter.slow.smudge", f"touch {marker}; sleep 1; cat")
+    (repo.path / ".git" / "info").mkdir(exist_ok=True)
+    (repo.path / ".git" / "info" / "attributes").write_text("*.slow filter=slow\n")
+    proc = wtorch_process(repo, "sync", start_new_session=True)
+    try:
+        assert wait_for(marker)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "Traceback" not in err
+    no_operation_in_progress(repo)
+    assert repo.rev("feature/demo/a") == tip
+    repo.git("config", "--unset", "filter.slow.smudge")
+    (repo.path / ".git" / "info" / "attributes").unlink()
+    assert a.git("status", "--porcelain") == ""
+    code, rows = sync(cli, repo)
+    assert code == 0 and rows["a"]["result"] == "synced"
+    repo.fsck()

@@ -62,23 +62,20 @@ def run(
     scrub_environment()
     argv = ["git", *args]
     runner = gitpython.Git(str(cwd))
-    if stdin is None:
-        status, out, err = runner.execute(
-            argv,
-            with_extended_output=True,
-            with_exceptions=False,
-            stdout_as_string=False,
-            strip_newline_in_stdout=False,
-            env=dict(env or {}),
-        )
-    else:
-        handle = runner.execute(argv, as_process=True, istream=subprocess.PIPE, env=dict(env or {}))
-        proc = handle.proc
-        assert proc is not None
-        # Paths that are not valid UTF-8 arrive as surrogate escapes and go back to git as the same bytes.
-        out, err_bytes = proc.communicate(stdin.encode("utf-8", "surrogateescape"))
-        status = proc.returncode
-        err = err_bytes.decode("utf-8", "replace")
+    istream = subprocess.PIPE if stdin is not None else subprocess.DEVNULL
+    handle = runner.execute(argv, as_process=True, istream=istream, env=dict(env or {}))
+    proc = handle.proc
+    assert proc is not None
+    # Paths that are not valid UTF-8 arrive as surrogate escapes and go back to git as the same bytes.
+    payload = stdin.encode("utf-8", "surrogateescape") if stdin is not None else None
+    try:
+        out, err = proc.communicate(payload)
+    except KeyboardInterrupt:
+        # git had the signal too (same process group), or will finish on its own: either way let it
+        # reach a state it records, so the caller can finish or abort it, never race with it.
+        proc.wait()
+        raise
+    status = proc.returncode
     stdout = out.decode("utf-8", "surrogateescape") if isinstance(out, bytes) else str(out or "")
     stderr = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err or "")
     result = Result(tuple(argv), int(status), stdout, stderr)

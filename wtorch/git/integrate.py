@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wtorch.errors import GitError
-from wtorch.git.core import run
+from wtorch.git.core import Result, run
 from wtorch.git.worktrees import operation_in_progress
 
 # No editor may open and no pager may wait: wtorch runs git unattended.
@@ -59,10 +59,20 @@ def _finish(worktree: Path, kind: str, output: str) -> Outcome:
     return Outcome(False, conflicts, message=output.strip())
 
 
+def _interruptible(worktree: Path, kind: str, args: list[str]) -> Result:
+    """Run a rebase or merge; interrupted (Ctrl-C), abort it before giving up, so none is left behind."""
+    try:
+        return run(args, cwd=worktree, check=False, env=_UNATTENDED)
+    except KeyboardInterrupt:
+        if operation_in_progress(worktree) == kind:
+            run([kind, "--abort"], cwd=worktree, env=_UNATTENDED)
+        raise
+
+
 def rebase_onto(worktree: Path, branch: str, new_base: str, upstream: str, *, autostash: bool) -> Outcome:
     """`git rebase --onto new_base upstream branch`, run where `branch` is checked out."""
     stash = "--autostash" if autostash else "--no-autostash"
-    result = run(["rebase", stash, "--onto", new_base, upstream, branch], cwd=worktree, check=False, env=_UNATTENDED)
+    result = _interruptible(worktree, "rebase", ["rebase", stash, "--onto", new_base, upstream, branch])
     output = result.stdout + result.stderr
     if result.ok:
         return Outcome(True, stash_kept=_stash_kept(output))
@@ -73,7 +83,7 @@ def rebase_onto(worktree: Path, branch: str, new_base: str, upstream: str, *, au
 
 def merge(worktree: Path, new_base: str, *, autostash: bool) -> Outcome:
     stash = ["--autostash"] if autostash else []
-    result = run(["merge", "--no-edit", *stash, new_base], cwd=worktree, check=False, env=_UNATTENDED)
+    result = _interruptible(worktree, "merge", ["merge", "--no-edit", *stash, new_base])
     output = result.stdout + result.stderr
     if result.ok:
         return Outcome(True, stash_kept=_stash_kept(output))
