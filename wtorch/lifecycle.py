@@ -33,8 +33,13 @@ class Facts:
     repo: git.RepoInfo
     branches: dict[str, git.BranchRef]
     worktrees: tuple[git.Worktree, ...]
-    base_sha: str | None
+    base_shas: tuple[str, ...]
+    """project.base, locally and on the remote (when they differ): merged into either counts."""
     state: State
+
+    @property
+    def base_sha(self) -> str | None:
+        return self.base_shas[0] if self.base_shas else None
 
     def worktree_of(self, branch: str) -> git.Worktree | None:
         """The worktree holding `branch`: checked out, or in the middle of rebasing it."""
@@ -46,15 +51,20 @@ class Facts:
 
 def gather(manifest: Manifest, repo: git.RepoInfo, *, remotes: bool = False) -> Facts:
     cwd = repo.main_worktree
-    branches = git.refs.branches(cwd, remotes=remotes)
-    base = branches.get(manifest.project.base)
-    if base is None and manifest.project.remote:
-        base = branches.get(f"{manifest.project.remote}/{manifest.project.base}")
+    remote = manifest.project.remote
+    branches = git.refs.branches(cwd, remotes=remotes or remote is not None)
+    # With a remote, completion is judged against the remote base too (SPEC §9): a merge done on
+    # the shared remote counts even before the local base has caught up.
+    candidates = [
+        branches.get(manifest.project.base),
+        branches.get(f"{remote}/{manifest.project.base}") if remote else None,
+    ]
+    shas = tuple(dict.fromkeys(ref.sha for ref in candidates if ref is not None))
     return Facts(
         repo=repo,
         branches=branches,
         worktrees=tuple(git.worktrees.list_worktrees(cwd)),
-        base_sha=base.sha if base else None,
+        base_shas=shas,
         state=StateStore(repo.common_dir).read(),
     )
 
@@ -86,21 +96,26 @@ def _derive_one(effort: Effort, facts: Facts, base_ref: str) -> Derived:
         return Derived(COMPLETE, name, ref.sha if ref else None, "marked")
     if ref is None:
         return Derived(PLANNED, name, None)
-    merged = merged_into_base(facts, ref.sha, record, base_ref)
+    merged = merged_into_base(facts, ref.sha, record, name)
     if merged:
         return Derived(COMPLETE, name, ref.sha, merged)
     return Derived(CREATED, name, ref.sha)  # created vs active is settled against the effective base later
 
 
-def merged_into_base(facts: Facts, tip: str, record: EffortRecord | None, base_ref: str) -> str | None:
+def merged_into_base(facts: Facts, tip: str, record: EffortRecord | None, branch: str) -> str | None:
     """ "merged" (an ancestor of the base), "squash-merged" (its change is in the base), or None."""
-    cwd = facts.repo.main_worktree
-    base = facts.base_sha
-    if base is None:
-        return None
-    created_on = record.base_commit if record else None
+    for base in facts.base_shas:
+        how = _merged_into(facts.repo.main_worktree, tip, record, branch, base)
+        if how:
+            return how
+    return None
+
+
+def _merged_into(cwd: Path, tip: str, record: EffortRecord | None, branch: str, base: str) -> str | None:
     if git.refs.is_ancestor(cwd, tip, base):
-        # A branch with no commits of its own is an ancestor too: only call it merged once it moved.
+        # A branch with no commits of its own is an ancestor too: only call it merged once it has
+        # moved from where it was created (recorded, else the oldest entry of its reflog).
+        created_on = record.base_commit if record and record.base_commit else git.refs.first_reflog_sha(cwd, branch)
         return "merged" if created_on is not None and tip != created_on else None
     fork = git.refs.merge_base(cwd, base, tip)
     if fork is None or git.refs.tree_of(cwd, tip) == git.refs.tree_of(cwd, fork):

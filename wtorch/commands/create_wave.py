@@ -22,7 +22,7 @@ from wtorch.state import EffortRecord, Operation, RefMove, State, StateStore, no
 
 Progress = Callable[[str], None]
 
-CREATED_NOW, EXISTS, REFUSED, FAILED, SETUP_FAILED, WOULD_CREATE, SKIPPED = (
+CREATED_NOW, EXISTS, REFUSED, FAILED, SETUP_FAILED, WOULD_CREATE, SKIPPED, PUSHED, PUSH_FAILED = (
     "created",
     "exists",
     "refused",
@@ -30,6 +30,8 @@ CREATED_NOW, EXISTS, REFUSED, FAILED, SETUP_FAILED, WOULD_CREATE, SKIPPED = (
     "setup failed",
     "would create",
     "skipped",
+    "pushed",
+    "push failed",
 )
 
 
@@ -53,11 +55,11 @@ class CreateWaveResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if any(o.result in (REFUSED, FAILED, SETUP_FAILED) for o in self.outcomes) else 0
+        return 1 if any(o.result in (REFUSED, FAILED, SETUP_FAILED, PUSH_FAILED) for o in self.outcomes) else 0
 
     @property
     def changed(self) -> bool:
-        return any(o.result == CREATED_NOW or o.notes for o in self.outcomes)
+        return any(o.result in (CREATED_NOW, PUSHED) or o.notes for o in self.outcomes)
 
 
 @dataclass
@@ -68,6 +70,8 @@ class _Job:
     make_branch: bool
     make_worktree: bool
     prune_first: bool
+    run_setup: bool
+    push: bool
     notes: list[str]
 
 
@@ -89,10 +93,12 @@ def run_create_wave(
     store = StateStore(repo.common_dir)
     if dry_run:
         facts = gather(manifest, repo)
-        return CreateWaveResult(wave, True, tuple(o for o, _ in _plan(manifest, facts, efforts, force=force)))
+        return CreateWaveResult(
+            wave, True, tuple(o for o, _ in _plan(manifest, facts, efforts, force=force, push=push))
+        )
     with store.locked(f"create-wave {wave}") as state:
         facts = gather(manifest, repo)
-        planned = _plan(manifest, facts, efforts, force=force)
+        planned = _plan(manifest, facts, efforts, force=force, push=push)
         op = state.begin(f"create-wave {wave}")
         try:
             outcomes: list[Outcome] = []
@@ -100,7 +106,7 @@ def run_create_wave(
                 if progress:
                     progress(outcome.id)
                 if job is not None:
-                    _execute(manifest, repo, facts, job, outcome, state, op, push=push, save=lambda: store.write(state))
+                    _execute(manifest, repo, facts, job, outcome, state, op, save=lambda: store.write(state))
                     store.write(state)  # after each effort: an interrupted run leaves an exact record
                 outcomes.append(outcome)
         finally:
@@ -124,15 +130,17 @@ def _chosen(manifest: Manifest, wave: int, only: tuple[str, ...], owner: str | N
     return efforts
 
 
-def _plan(manifest: Manifest, facts: Facts, efforts: list[Effort], *, force: bool) -> list[tuple[Outcome, _Job | None]]:
+def _plan(
+    manifest: Manifest, facts: Facts, efforts: list[Effort], *, force: bool, push: bool
+) -> list[tuple[Outcome, _Job | None]]:
     """Check every effort before anything is written; a job for each that has work left."""
     if facts.base_sha is None:
         raise UsageError(f"the base branch '{manifest.project.base}' does not exist; create it or fix project.base")
     views = derive_all(manifest, facts)
-    return [_plan_one(manifest, facts, views[e.id], force=force) for e in efforts]
+    return [_plan_one(manifest, facts, views[e.id], force=force, push=push) for e in efforts]
 
 
-def _plan_one(manifest: Manifest, facts: Facts, view: View, *, force: bool) -> tuple[Outcome, _Job | None]:
+def _plan_one(manifest: Manifest, facts: Facts, view: View, *, force: bool, push: bool) -> tuple[Outcome, _Job | None]:
     effort = view.effort
     outcome = Outcome(effort.id, view.branch, effort.worktree, view.placement.base, SKIPPED)
     if view.state in (COMPLETE, DEFUNCT):
@@ -164,17 +172,25 @@ def _plan_one(manifest: Manifest, facts: Facts, view: View, *, force: bool) -> t
     record = facts.state.efforts.get(effort.id)
     # A setup that failed, or never finished because the run was interrupted, is tried again.
     run_setup = make_worktree or (record is not None and record.worktree is not None and record.setup != "ok")
-    if view.sha is not None and not make_worktree and not run_setup:
+    # --push also publishes a branch an earlier run made but could not push.
+    publish = push and f"{manifest.project.remote}/{view.branch}" not in facts.branches
+    if view.sha is not None and not make_worktree and not run_setup and not publish:
         outcome.result, outcome.detail = EXISTS, f"{view.state}; worktree in place"
         return outcome, None
     outcome.result = WOULD_CREATE
-    outcome.detail = _describe(view.sha is None, make_worktree, base)
-    return outcome, _Job(effort, view, base, view.sha is None, make_worktree, prune_first, notes)
+    outcome.detail = _describe(view.sha is None, make_worktree, run_setup, publish, base)
+    job = _Job(effort, view, base, view.sha is None, make_worktree, prune_first, run_setup, publish, notes)
+    return outcome, job
 
 
-def _describe(make_branch: bool, make_worktree: bool, base: str) -> str:
+def _describe(make_branch: bool, make_worktree: bool, run_setup: bool, push: bool, base: str) -> str:
     parts = [f"branch from {base}" if make_branch else "adopt existing branch"]
-    parts.append("add worktree" if make_worktree else "finish setup")
+    if make_worktree:
+        parts.append("add worktree")
+    elif run_setup:
+        parts.append("finish setup")
+    if push:
+        parts.append("push")
     return ", ".join(parts)
 
 
@@ -217,7 +233,6 @@ def _execute(
     state: State,
     op: Operation,
     *,
-    push: bool,
     save: Callable[[], None],
 ) -> None:
     """Make one effort. Intent is saved before each step, so a killed run is finished by the next one."""
@@ -256,14 +271,29 @@ def _execute(
         state.efforts[effort.id] = before
         outcome.result, outcome.detail = FAILED, exc.stderr.strip() or str(exc)
         return
-    outcome.result = CREATED_NOW
-    outcome.detail = _describe(job.make_branch, job.make_worktree, job.base)
+    made = job.make_branch or job.make_worktree or job.run_setup
+    outcome.result = CREATED_NOW if made else PUSHED
+    outcome.detail = _describe(job.make_branch, job.make_worktree, job.run_setup, job.push, job.base)
     outcome.notes.extend(job.notes)
-    outcome.notes.extend(_copy_files(manifest, repo, effort.worktree))
-    _finish(manifest, effort, outcome, record)
-    if push and job.make_branch and manifest.project.remote:
-        git.refs.push(cwd, manifest.project.remote, branch, set_upstream=True)
-        outcome.notes.append(f"pushed to {manifest.project.remote}")
+    if job.make_worktree:
+        outcome.notes.extend(_copy_files(manifest, repo, effort.worktree))
+    if made:
+        _finish(manifest, effort, outcome, record)
+    if job.push and manifest.project.remote:
+        _push(cwd, manifest.project.remote, branch, outcome)
+
+
+def _push(cwd: Path, remote: str, branch: str, outcome: Outcome) -> None:
+    """Publish with upstream tracking; a failure is this effort's, the wave carries on."""
+    try:
+        git.refs.push(cwd, remote, branch, set_upstream=True)
+    except GitError as exc:
+        reason = exc.stderr.strip().splitlines()[0] if exc.stderr.strip() else "push failed"
+        if outcome.result != SETUP_FAILED:
+            outcome.result, outcome.detail = PUSH_FAILED, reason
+        outcome.notes.append(f"push to {remote} failed: {reason}; `wtorch create-wave --push` retries it")
+        return
+    outcome.notes.append(f"pushed to {remote}")
 
 
 def _add_worktree(cwd: Path, job: _Job, op: Operation) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wtorch import git, graph
-from wtorch.errors import UsageError
+from wtorch.errors import GitError, UsageError
 from wtorch.git import integrate
 from wtorch.lifecycle import COMPLETE, DEFUNCT, PLANNED, Facts, View, derive_all, gather, select
 from wtorch.manifest import Effort, Manifest
@@ -40,6 +40,7 @@ class SyncOutcome:
     why: str = ""
     conflicts: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
+    push_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class SyncResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if any(o.result in (CONFLICT, FAILED, WOULD_CONFLICT) for o in self.outcomes) else 0
+        failed = any(o.result in (CONFLICT, FAILED, WOULD_CONFLICT) or o.push_error for o in self.outcomes)
+        return 1 if failed else 0
 
 
 def run_sync(
@@ -87,7 +89,9 @@ def run_sync(
                     progress(effort.id)
                 # Facts again for every effort: a parent synced a moment ago is the child's new base.
                 facts = gather(manifest, repo, remotes=True)
-                outcome = _sync_one(manifest, facts, effort, state, op, failed, mode=mode, autostash=autostash)
+                outcome = _sync_one(
+                    manifest, facts, effort, state, op, failed, mode=mode, autostash=autostash, push=push
+                )
                 if outcome.result in (CONFLICT, FAILED):
                     failed.add(effort.id)
                 elif push and outcome.result == SYNCED:
@@ -160,6 +164,7 @@ def _sync_one(
     *,
     mode: str,
     autostash: bool,
+    push: bool,
 ) -> SyncOutcome:
     view = derive_all(manifest, facts)[effort.id]
     base = _base_ref(manifest, facts, view)
@@ -167,6 +172,10 @@ def _sync_one(
     why, holder = _precheck(facts, view, failed, autostash=autostash)
     if why or holder is None:
         outcome.why = why or "no worktree"
+        return outcome
+    foreign = _remote_has_more(manifest, facts, view) if push else None
+    if foreign:
+        outcome.why = foreign
         return outcome
     if base not in facts.branches:
         outcome.why = f"its base {base} does not exist"
@@ -218,12 +227,30 @@ def _record(record: EffortRecord, base: str | None, commit: str | None, result: 
     record.last_sync_at, record.last_sync_result = now(), result
 
 
+def _remote_has_more(manifest: Manifest, facts: Facts, view: View) -> str | None:
+    """Why pushing would overwrite someone's work: the remote branch has commits ours lacks."""
+    remote = manifest.project.remote
+    tracking = facts.branches.get(f"{remote}/{view.branch}")
+    if tracking is None or git.refs.is_ancestor(facts.repo.main_worktree, tracking.sha, view.sha or ""):
+        return None
+    return (
+        f"{remote}/{view.branch} has commits that {view.branch} lacks (pushed from elsewhere): "
+        "merge them into the branch first, then sync"
+    )
+
+
 def _push(manifest: Manifest, facts: Facts, outcome: SyncOutcome) -> None:
     remote = manifest.project.remote
     assert remote is not None
     tracking = facts.branches.get(f"{remote}/{outcome.branch}")
-    # The lease is what we last saw on the remote: a push never overwrites someone else's work.
-    git.refs.push(facts.repo.main_worktree, remote, outcome.branch, lease=tracking.sha if tracking else "")
+    # The lease is the remote branch as fetched a moment ago and checked to be inside ours: if anyone
+    # pushed since, the push is refused instead of overwriting their work.
+    try:
+        git.refs.push(facts.repo.main_worktree, remote, outcome.branch, lease=tracking.sha if tracking else "")
+    except GitError as exc:
+        outcome.push_error = exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else "push failed"
+        outcome.notes.append(f"push to {remote} refused: {outcome.push_error}")
+        return
     outcome.notes.append(f"pushed to {remote} (force-with-lease)")
 
 

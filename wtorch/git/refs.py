@@ -166,3 +166,10 @@ def push(cwd: Path, remote: str, branch: str, *, set_upstream: bool = False, lea
 
 def fetch(cwd: Path, remote: str) -> None:
     run(["fetch", "--quiet", "--prune", "--end-of-options", remote], cwd=cwd)
+
+
+def first_reflog_sha(cwd: Path, branch: str) -> str | None:
+    """Where a branch's reflog begins (normally where it was created), or None without a reflog."""
+    out = run(["reflog", "show", "--format=%H", "--end-of-options", f"refs/heads/{branch}"], cwd=cwd, check=False)
+    entries = out.stdout.split() if out.ok else []
+    return entries[-1] if entries else None

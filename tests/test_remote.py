@@ -1,0 +1,101 @@
+"""Two machines and a shared remote (SPEC §9): a local bare repository and two clones, real git."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.gitutil import Repo, efforts, git, worktree_root, wt
+from tests.test_status import by_id, status
+
+MANIFEST = 'version = 1\n[project]\nname = "demo"\nremote = "origin"\n' + efforts('id = "a"', 'id = "b"')
+
+
+@pytest.fixture
+def machines(make_repo: Any, tmp_path: Path) -> Iterator[tuple[Repo, Repo, Repo]]:
+    """(remote, m1, m2): m1 made the project and wave 1 with --push; m2 is a fresh clone."""
+    remote = make_repo(bare=True)
+    seed = make_repo()
+    seed.git("checkout", "-q", "-B", "main")
+    seed.commit("initial", {"README.md": "hello\n", "wtorch.toml": MANIFEST})
+    seed.git("push", "-q", str(remote.path), "main")
+    clones = []
+    for name in ("m1", "m2"):
+        git(tmp_path, "clone", "-q", str(remote.path), name)
+        clones.append(Repo(tmp_path / name))
+    yield remote, clones[0], clones[1]
+    for clone in clones:
+        shutil.rmtree(worktree_root(clone), ignore_errors=True)
+
+
+def test_sync_push_never_overwrites_a_colleagues_commits(cli: Any, machines: Any) -> None:
+    remote, m1, m2 = machines
+    assert cli("-C", m1.path, "create-wave", "1", "--push").exit_code == 0
+    a = wt(m1, "a")
+    a.commit("mine", {"a.txt": "a\n"})
+    a.git("push", "-q", "origin", "feature/demo/a")
+    m2.git("fetch", "-q")
+    m2.git("checkout", "-q", "-b", "feature/demo/a", "origin/feature/demo/a")
+    colleague = m2.commit("colleague work", {"c.txt": "c\n"})
+    m2.git("push", "-q", "origin", "feature/demo/a")
+    m2.git("checkout", "-q", "main")
+    m2.commit("upstream", {"up.txt": "up\n"})
+    m2.git("push", "-q", "origin", "main")
+    result = cli("-C", m1.path, "sync", "--push", "--json")
+    rows = {o["id"]: o for o in json.loads(result.stdout)["efforts"]}
+    assert rows["a"]["result"] == "skipped"
+    assert rows["a"]["why"] == (
+        "origin/feature/demo/a has commits that feature/demo/a lacks (pushed from elsewhere): "
+        "merge them into the branch first, then sync"
+    )
+    assert remote.git("rev-parse", "refs/heads/feature/demo/a").strip() == colleague
+    assert rows["b"]["result"] == "synced" and rows["b"]["notes"] == ["pushed to origin (force-with-lease)"]
+
+
+def test_a_merge_on_the_remote_counts_as_complete_and_sync_leaves_it_alone(cli: Any, machines: Any) -> None:
+    remote, m1, m2 = machines
+    assert cli("-C", m1.path, "create-wave", "1", "--push").exit_code == 0
+    a = wt(m1, "a")
+    tip = a.commit("mine", {"a.txt": "a\n"})
+    a.git("push", "-q", "origin", "feature/demo/a")
+    m2.git("fetch", "-q")
+    m2.git("merge", "-q", "--no-ff", "-m", "merge a", "origin/feature/demo/a")
+    m2.git("push", "-q", "origin", "main")
+    m1.git("fetch", "-q")
+    assert m1.rev("main") != m1.rev("origin/main")  # the local base has not caught up
+    assert by_id(status(cli, m1))["a"]["state"] == "complete"
+    rows = {o["id"]: o for o in json.loads(cli("-C", m1.path, "sync", "--json").stdout)["efforts"]}
+    assert rows["a"]["result"] == "skipped" and rows["a"]["why"] == "complete: nothing to sync"
+    assert m1.rev("feature/demo/a") == tip
+
+
+def test_create_wave_push_failure_is_reported_per_effort_and_a_rerun_pushes(cli: Any, machines: Any) -> None:
+    remote, m1, _ = machines
+    m1.git("remote", "set-url", "origin", str(remote.path) + "-missing")
+    failed = cli("-C", m1.path, "create-wave", "1", "--push", "--json")
+    assert failed.exit_code == 1
+    outcomes = {o["id"]: o for o in json.loads(failed.stdout)["efforts"]}
+    assert set(outcomes) == {"a", "b"}
+    assert all(o["result"] == "push failed" for o in outcomes.values())
+    assert "feature/demo/a" in m1.branches() and (wt(m1, "a").path / "README.md").exists()
+    m1.git("remote", "set-url", "origin", str(remote.path))
+    again = cli("-C", m1.path, "create-wave", "1", "--push", "--json")
+    assert again.exit_code == 0, again.output
+    assert {o["result"] for o in json.loads(again.stdout)["efforts"]} == {"pushed"}
+    assert remote.git("rev-parse", "refs/heads/feature/demo/b").strip() == m1.rev("feature/demo/b")
+
+
+def test_merged_effort_stays_complete_when_the_state_file_is_gone(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"', 'id = "b"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    wt(repo, "a").commit("a", {"a.txt": "a\n"})
+    repo.git("merge", "-q", "--ff-only", "feature/demo/a")
+    (repo.path / ".git" / "wtorch" / "state.toml").unlink()
+    rows = by_id(status(cli, repo))
+    assert (rows["a"]["state"], rows["a"]["merged_how"]) == ("complete", "merged")
+    assert rows["b"]["state"] == "created"
