@@ -324,3 +324,19 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(cli: Any, project: Any, mon
     monkeypatch.setenv("WTORCH_LOCK_TIMEOUT", "0")
     assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
     assert "feature/demo/a" in repo.branches()
+
+
+def test_copied_files_are_not_uncommitted_work_until_edited(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"'), header='version = 1\n[project]\nname = "demo"\n[worktree]\ncopy = [".env"]\n')
+    (repo.path / ".env").write_text("TOKEN=1\n")
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    a = Repo(worktree_root(repo) / "a")
+    status = json.loads(cli("-C", repo.path, "status", "--json").stdout)
+    assert status["efforts"][0]["dirty"] == 0
+    (a.path / ".env").write_text("TOKEN=mine\n")
+    status = json.loads(cli("-C", repo.path, "status", "--json").stdout)
+    assert status["efforts"][0]["dirty"] == 1
+    (a.path / ".env").write_text("TOKEN=1\n")
+    undone = cli("-C", repo.path, "undo")
+    assert undone.exit_code == 0, undone.output
+    assert not a.path.exists() and repo.branches() == ["main"]

@@ -200,3 +200,10 @@ def test_gate_exclude_patterns_are_checked_up_front() -> None:
     assert problems(HEAD + '[gate]\nexclude = ["vendor/**", "!keep.go"]\n') == [
         "wtorch.toml:5: 'gate.exclude': '!keep.go': negation ('!') is not supported; list only what to exclude"
     ]
+
+
+def test_worktree_copy_paths_stay_inside() -> None:
+    assert problems(HEAD + '[worktree]\ncopy = [".env", "../escape.txt", "/etc/passwd"]\n') == [
+        "wtorch.toml:5: 'worktree.copy': '../escape.txt' must be relative to the main worktree, without '..'",
+        "wtorch.toml:5: 'worktree.copy': '/etc/passwd' must be relative to the main worktree, without '..'",
+    ]

@@ -58,7 +58,7 @@ def test_sync_push_never_overwrites_a_colleagues_commits(cli: Any, machines: Any
 
 
 def test_a_merge_on_the_remote_counts_as_complete_and_sync_leaves_it_alone(cli: Any, machines: Any) -> None:
-    remote, m1, m2 = machines
+    _, m1, m2 = machines
     assert cli("-C", m1.path, "create-wave", "1", "--push").exit_code == 0
     a = wt(m1, "a")
     tip = a.commit("mine", {"a.txt": "a\n"})

@@ -68,3 +68,12 @@ def load(options: Options, *, repo: git.RepoInfo | None = None) -> Manifest:
         raise UsageError(f"no manifest at {_display(path)}: run `wtorch init` to write one, or pass --manifest PATH")
     root = repo.main_worktree if repo else path.resolve().parent
     return load_manifest(path, root=root, repo_name=root.name, display=_display(path))
+
+
+def load_optional(options: Options, repo: git.RepoInfo) -> Manifest | None:
+    """The manifest, or None when there is none to find (gate, split and undo work without one);
+    a manifest named by --manifest or $WTORCH_MANIFEST must exist."""
+    path = manifest_path(options, repo)
+    if not path.is_file() and options.manifest is None and not os.environ.get("WTORCH_MANIFEST"):
+        return None
+    return load(options, repo=repo)

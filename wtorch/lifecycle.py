@@ -245,3 +245,16 @@ def select(manifest: Manifest, *, wave: int | None = None, ids: Iterable[str] = 
     if wanted:
         chosen = [e for e in chosen if e.id in wanted]
     return chosen
+
+
+def uncommitted(worktree: Path, main: Path, copies: Sequence[str]) -> list[str]:
+    """The uncommitted changes of a worktree that are work: an untracked file that wtorch copied in
+    (worktree.copy) and that is still identical to the main worktree's does not count."""
+    import filecmp
+
+    def copied(path: str) -> bool:
+        inside = any(path == c.rstrip("/") or path.startswith(c.rstrip("/") + "/") for c in copies)
+        source = main / path
+        return inside and source.is_file() and filecmp.cmp(source, worktree / path, shallow=False)
+
+    return [path for untracked, path in git.worktrees.changes(worktree) if not (untracked and copied(path))]

@@ -48,14 +48,14 @@ def gate(
     Example: wtorch gate --max-lines 800 --format github
     """
     from wtorch import context, output
-    from wtorch.commands.gate import optional_manifest, run_gate
+    from wtorch.commands.gate import run_gate
     from wtorch.output import gate as render
 
     options = ctx.obj
     repo = context.require_repo(options)
     report = run_gate(
         options.start,
-        optional_manifest(options, repo),
+        context.load_optional(options, repo),
         repo,
         targets=tuple(targets or ()),
         wave=wave,
@@ -105,13 +105,12 @@ def split_(
     Example: wtorch split feature/tmc-completion/p6w2-vw-discovery --max-lines 800 --apply --check "make build"
     """
     from wtorch import context, output
-    from wtorch.commands.gate import optional_manifest
     from wtorch.commands.split import resolve_target, run_split
     from wtorch.output import lifecycle as progress
     from wtorch.output import split as render
 
     repo = context.require_repo(ctx.obj)
-    manifest = optional_manifest(ctx.obj, repo)
+    manifest = context.load_optional(ctx.obj, repo)
     chosen = resolve_target(manifest, repo, target, base, ctx.obj.start)
     with progress.progress_bar(0, "check") as step:
         report = run_split(

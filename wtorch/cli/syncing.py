@@ -87,7 +87,9 @@ def undo(ctx: typer.Context) -> None:
     from wtorch import context
     from wtorch.commands.undo import run_undo
 
-    result = run_undo(context.require_repo(ctx.obj))
+    repo = context.require_repo(ctx.obj)
+    manifest = context.load_optional(ctx.obj, repo)
+    result = run_undo(repo, copies=manifest.worktree.copy if manifest else ())
     typer.echo(f"undid {result.undone.number}: wtorch {result.undone.command}")
     for step in result.steps:
         typer.echo(f"  {step}")

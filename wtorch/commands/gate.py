@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wtorch import context, git
+from wtorch import git
 from wtorch.counting import LineCount, count_many, weight
 from wtorch.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
 from wtorch.git.diff import resolve_commits
@@ -77,14 +76,6 @@ class _Target:
     branch: str
     base: str
     effort: str | None = None
-
-
-def optional_manifest(options: context.Options, repo: git.RepoInfo) -> Manifest | None:
-    """The manifest, or None when there is none to find; one named by --manifest or the env must exist."""
-    path = context.manifest_path(options, repo)
-    if not path.is_file() and options.manifest is None and not os.environ.get("WTORCH_MANIFEST"):
-        return None
-    return context.load(options, repo=repo)
 
 
 def run_gate(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from wtorch import git
 from wtorch.errors import GitError
-from wtorch.lifecycle import COMPLETE, DEFUNCT, Facts, View, derive_all, gather, select
+from wtorch.lifecycle import COMPLETE, DEFUNCT, Facts, View, derive_all, gather, select, uncommitted
 from wtorch.manifest import Manifest
 from wtorch.state import Operation, RefMove, StateStore
 
@@ -41,7 +42,7 @@ def run_remove(manifest: Manifest, repo: git.RepoInfo, effort_id: str, *, force:
         view = derive_all(manifest, facts)[effort.id]
         op = state.begin(f"remove {effort.id}" + (" --force" if force else ""))
         try:
-            _remove_effort(facts, view, op, result, force=force, dry_run=False)
+            _remove_effort(facts, view, op, result, force=force, dry_run=False, copies=manifest.worktree.copy)
         finally:
             state.end(op)
     return result
@@ -59,7 +60,9 @@ def run_prune(manifest: Manifest, repo: git.RepoInfo, *, merged: bool = False, d
                 views = derive_all(manifest, facts)
                 for view in views.values():
                     if view.state == COMPLETE and view.merged_how in ("merged", "squash-merged"):
-                        _remove_effort(facts, view, op, result, force=False, dry_run=dry_run)
+                        _remove_effort(
+                            facts, view, op, result, force=False, dry_run=dry_run, copies=manifest.worktree.copy
+                        )
         finally:
             state.end(op)
     return result
@@ -78,18 +81,27 @@ def _prune_stale(facts: Facts, result: RemoveResult, op: Operation, *, dry_run: 
 
 
 def _remove_effort(
-    facts: Facts, view: View, op: Operation, result: RemoveResult, *, force: bool, dry_run: bool
+    facts: Facts,
+    view: View,
+    op: Operation,
+    result: RemoveResult,
+    *,
+    force: bool,
+    dry_run: bool,
+    copies: Sequence[str] = (),
 ) -> None:
     cwd = facts.repo.main_worktree
     holder = facts.worktree_of(view.branch) if view.sha else None
     if holder is not None and not holder.missing:
-        refusal = _refusal(facts, holder, force=force)
+        refusal = _refusal(facts, holder, force=force, copies=copies)
         if refusal:
             result.actions.append(Action(str(holder.path), "worktree", REFUSED, refusal))
             return
         if not dry_run:
             try:
-                git.worktrees.remove_worktree(cwd, holder.path, force=force)
+                # Past the checks, what is left untracked is files wtorch copied in, unchanged: let them go.
+                leftovers = bool(git.worktrees.changes(holder.path))
+                git.worktrees.remove_worktree(cwd, holder.path, force=force or leftovers)
             except GitError as exc:
                 result.actions.append(Action(str(holder.path), "worktree", REFUSED, exc.stderr.strip()))
                 return
@@ -101,7 +113,7 @@ def _remove_effort(
     _delete_branch(facts, view, op, result, force=force, dry_run=dry_run)
 
 
-def _refusal(facts: Facts, holder: git.Worktree, *, force: bool) -> str | None:
+def _refusal(facts: Facts, holder: git.Worktree, *, force: bool, copies: Sequence[str]) -> str | None:
     if holder.path == facts.repo.main_worktree:
         return "it is the main worktree; wtorch never removes it"
     if force:
@@ -111,7 +123,7 @@ def _refusal(facts: Facts, holder: git.Worktree, *, force: bool) -> str | None:
     operation = git.worktrees.operation_in_progress(holder.path)
     if operation:
         return f"a {operation} is in progress there; finish or abort it first"
-    dirty = git.worktrees.dirty_count(holder.path)
+    dirty = len(uncommitted(holder.path, facts.repo.main_worktree, copies))
     if dirty:
         return f"{dirty} uncommitted change(s); commit or stash them (--force would lose them)"
     return None

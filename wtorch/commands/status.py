@@ -8,7 +8,18 @@ from typing import Any
 
 from wtorch import git
 from wtorch.counting import count_many
-from wtorch.lifecycle import COMPLETE, DEFUNCT, PLANNED, Facts, View, derive_all, gather, parallel_map, select
+from wtorch.lifecycle import (
+    COMPLETE,
+    DEFUNCT,
+    PLANNED,
+    Facts,
+    View,
+    derive_all,
+    gather,
+    parallel_map,
+    select,
+    uncommitted,
+)
 from wtorch.manifest import Manifest
 
 
@@ -144,7 +155,9 @@ def _row(manifest: Manifest, facts: Facts, view: View, lines: int | None) -> Eff
     record = facts.state.efforts.get(effort.id)
     path, condition = worktree_facts(facts, view)
     usable = path is not None and condition not in ("missing", "prunable")
-    dirty = git.worktrees.dirty_count(path) if usable and path is not None else None
+    dirty = None
+    if usable and path is not None:
+        dirty = len(uncommitted(path, facts.repo.main_worktree, manifest.worktree.copy))
     ref = facts.branches.get(view.branch)
     return EffortStatus(
         id=effort.id,

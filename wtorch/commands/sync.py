@@ -7,14 +7,14 @@ since been squash-merged are never replayed into its child.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from wtorch import git, graph
 from wtorch.errors import GitError, UsageError
 from wtorch.git import integrate
-from wtorch.lifecycle import COMPLETE, DEFUNCT, PLANNED, Facts, View, derive_all, gather, select
+from wtorch.lifecycle import COMPLETE, DEFUNCT, PLANNED, Facts, View, derive_all, gather, select, uncommitted
 from wtorch.manifest import Effort, Manifest
 from wtorch.state import EffortRecord, Operation, RefMove, State, StateStore, now
 
@@ -125,7 +125,9 @@ def _base_ref(manifest: Manifest, facts: Facts, view: View) -> str:
     return view.base
 
 
-def _precheck(facts: Facts, view: View, failed: set[str], *, autostash: bool) -> tuple[str | None, git.Worktree | None]:
+def _precheck(
+    facts: Facts, view: View, failed: set[str], *, autostash: bool, copies: Sequence[str] = ()
+) -> tuple[str | None, git.Worktree | None]:
     """Why this effort is skipped, else the worktree that holds its branch."""
     effort = view.effort
     if view.state in (PLANNED, COMPLETE, DEFUNCT):
@@ -148,7 +150,7 @@ def _precheck(facts: Facts, view: View, failed: set[str], *, autostash: bool) ->
         )
     if holder.branch != view.branch:
         return f"{holder.path} is not on {view.branch}", None
-    dirty = git.worktrees.dirty_count(holder.path)
+    dirty = len(uncommitted(holder.path, facts.repo.main_worktree, copies))
     if dirty and not autostash:
         return f"{dirty} uncommitted change(s) in {holder.path} (commit them, or --autostash)", None
     return None, holder
@@ -169,7 +171,7 @@ def _sync_one(
     view = derive_all(manifest, facts)[effort.id]
     base = _base_ref(manifest, facts, view)
     outcome = SyncOutcome(effort.id, view.branch, base, view.sha, view.sha, SKIPPED)
-    why, holder = _precheck(facts, view, failed, autostash=autostash)
+    why, holder = _precheck(facts, view, failed, autostash=autostash, copies=manifest.worktree.copy)
     if why or holder is None:
         outcome.why = why or "no worktree"
         return outcome

@@ -9,12 +9,14 @@ effort records. It is itself logged, so undoing an undo is a redo.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from wtorch import git
 from wtorch.errors import UsageError, WtorchError
 from wtorch.git import integrate
+from wtorch.lifecycle import uncommitted
 from wtorch.state import EffortRecord, Operation, RefMove, State, StateStore
 
 HEADS = "refs/heads/"
@@ -36,13 +38,14 @@ def run_log(repo: git.RepoInfo) -> list[Operation]:
     return StateStore(repo.common_dir).read().operations
 
 
-def run_undo(repo: git.RepoInfo) -> UndoResult:
+def run_undo(repo: git.RepoInfo, *, copies: Sequence[str] = ()) -> UndoResult:
+    """Put the last operation back; `copies` are worktree.copy files, which are not work to protect."""
     store = StateStore(repo.common_dir)
     with store.locked("undo") as state:
         if not state.operations:
             raise UsageError("nothing to undo: the operations log is empty")
         last = state.operations[-1]
-        facts = _Facts(repo)
+        facts = _Facts(repo, copies)
         _check(facts, last)
         op = state.begin(f"undo {last.number} ({last.command})")
         result = UndoResult(last)
@@ -54,8 +57,9 @@ def run_undo(repo: git.RepoInfo) -> UndoResult:
 
 
 class _Facts:
-    def __init__(self, repo: git.RepoInfo) -> None:
+    def __init__(self, repo: git.RepoInfo, copies: Sequence[str]) -> None:
         self.repo = repo
+        self.copies = copies
         self.cwd = repo.main_worktree
         self.worktrees = git.worktrees.list_worktrees(self.cwd)
 
@@ -87,20 +91,20 @@ def _check(facts: _Facts, last: Operation) -> None:
             continue
         holder = facts.holder(move.ref)
         if holder is not None and holder.path not in created and not holder.missing:
-            problems += _worktree_problems(holder)
+            problems += _worktree_problems(facts, holder)
     for path in created:
         wt = next((w for w in facts.worktrees if w.path == path), None)
         if wt is not None and not wt.missing:
-            problems += _worktree_problems(wt)
+            problems += _worktree_problems(facts, wt)
     if problems:
         raise UndoRefused(f"cannot undo `{last.command}`: " + "; ".join(problems) + ". Nothing was changed.")
 
 
-def _worktree_problems(wt: git.Worktree) -> list[str]:
+def _worktree_problems(facts: _Facts, wt: git.Worktree) -> list[str]:
     operation = git.worktrees.operation_in_progress(wt.path)
     if operation:
         return [f"a {operation} is in progress in {wt.path}"]
-    dirty = git.worktrees.dirty_count(wt.path)
+    dirty = len(uncommitted(wt.path, facts.cwd, facts.copies))
     return [f"{wt.path} has {dirty} uncommitted change(s)"] if dirty else []
 
 
@@ -112,7 +116,9 @@ def _undo(facts: _Facts, state: State, last: Operation, op: Operation, result: U
     for path in reversed(last.worktrees_created):
         wt = next((w for w in facts.worktrees if str(w.path) == path), None)
         if wt is not None:
-            git.worktrees.remove_worktree(facts.cwd, wt.path, force=wt.missing)
+            # Checked above: anything still untracked there is a file wtorch copied in, unchanged.
+            leftovers = not wt.missing and bool(git.worktrees.changes(wt.path))
+            git.worktrees.remove_worktree(facts.cwd, wt.path, force=wt.missing or leftovers)
             op.worktrees_removed.append(path)
             if wt.branch:
                 op.branches[path] = wt.branch

@@ -71,21 +71,28 @@ def _rebasing(worktree: Path) -> str | None:
     return None
 
 
-def dirty_count(worktree: Path) -> int:
-    """Changed, staged and untracked (not ignored) paths in a worktree."""
+def changes(worktree: Path) -> list[tuple[bool, str]]:
+    """(untracked?, path) for every changed, staged and untracked (not ignored) path in a worktree."""
     out = run(["status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignore-submodules=none"], cwd=worktree)
-    count = 0
-    fields = out.stdout.split("\0")
+    found = []
     skip_next = False
-    for field in fields:
+    for field in out.fields():
         if skip_next:  # the original path of a rename record
             skip_next = False
             continue
         if not field or field.startswith("#"):
             continue
-        count += 1
-        skip_next = field.startswith("2 ")
-    return count
+        kind = field[0]
+        # v2 records: "1 XY ... path", "2 XY ... path" (then the original path), "u ...", "? path".
+        path = field[2:] if kind in "?!" else field.split(" ", {"1": 8, "2": 9, "u": 10}.get(kind, 8))[-1]
+        found.append((kind == "?", path))
+        skip_next = kind == "2"
+    return found
+
+
+def dirty_count(worktree: Path) -> int:
+    """How many paths `changes` finds."""
+    return len(changes(worktree))
 
 
 def git_dir(worktree: Path) -> Path:

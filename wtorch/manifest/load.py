@@ -62,6 +62,11 @@ def parse_manifest(text: str, *, path: Path, root: Path, repo_name: str, display
     gate = _gate(top, problems)
     sync = _sync(top, problems)
     section = check_keys("worktree", top.get("worktree", {}), ("worktree",), "[worktree]", problems.add)
+    for path in section.get("copy", []):
+        if not _relative_inside(path):
+            problems.add(
+                ("worktree", "copy"), f"'worktree.copy': '{path}' must be relative to the main worktree, without '..'"
+            )
     worktree = WorktreeConfig(tuple(section.get("copy", ())), tuple(section.get("setup", ())))
     validate = check_keys("validate", top.get("validate", {}), ("validate",), "[validate]", problems.add)
     raw_efforts = _raw_efforts(top.get("effort", []), problems)
@@ -243,11 +248,15 @@ def _check_effort_fields(index: int, entry: dict[str, Any], problems: _Problems)
             ("effort", index, "owner"), f"{label}: owner {owner!r} is not valid: {_ID_RULE.replace('lower-case ', '')}"
         )
     for path in entry.get("paths", []):
-        if path.startswith("/") or ".." in path.split("/"):
+        if not _relative_inside(path):
             problems.add(
                 ("effort", index, "paths"),
                 f"{label}: path '{path}' must be relative to the repository root, without '..'",
             )
+
+
+def _relative_inside(path: str) -> bool:
+    return bool(path) and not path.startswith("/") and ".." not in path.split("/")
 
 
 def _cycle_message(cycle: list[str], deps: dict[str, list[str]]) -> str:
