@@ -219,3 +219,19 @@ def test_no_branch_yet_is_not_a_failure(cli: Any, repo: Repo) -> None:
 def test_help_has_an_example(cli: Any) -> None:
     helped = cli("gate", "--help")
     assert helped.exit_code == 0 and "Example: wtorch gate" in helped.stdout
+
+
+def test_a_stacked_effort_whose_parent_branch_was_deleted_is_measured_against_the_base(cli: Any, project: Any) -> None:
+    from tests.gitutil import efforts, wt
+
+    repo = project(efforts('id = "a"', 'id = "b"\ndepends_on = ["a"]'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    wt(repo, "a").commit("a", {"a.txt": "a\n"})
+    assert cli("-C", repo.path, "create-wave", "2").exit_code == 0
+    wt(repo, "b").commit("b", {"b.txt": "b\n"})
+    repo.git("worktree", "remove", "--force", str(wt(repo, "a").path))
+    repo.git("branch", "-D", "feature/demo/a")
+    result = cli("-C", repo.path, "gate", "--format", "json")
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)["branches"]
+    assert (row["effort"], row["base"], row["lines"]) == ("b", "main", 2)

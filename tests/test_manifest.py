@@ -207,3 +207,19 @@ def test_worktree_copy_paths_stay_inside() -> None:
         "wtorch.toml:5: 'worktree.copy': '../escape.txt' must be relative to the main worktree, without '..'",
         "wtorch.toml:5: 'worktree.copy': '/etc/passwd' must be relative to the main worktree, without '..'",
     ]
+
+
+def test_a_cycle_does_not_hide_the_other_problems() -> None:
+    text = HEAD.replace('name = "demo"\n', 'name = "demo"\nbranch_template = "x/{id}.lock"\n') + (
+        '[[effort]]\nid = "a"\ndepends_on = ["b"]\n'
+        '[[effort]]\nid = "b"\ndepends_on = ["a"]\n'
+        '[[effort]]\nid = "c"\nwave = 1\ndepends_on = ["d"]\n'
+        '[[effort]]\nid = "d"\nwave = 1\n'
+    )
+    assert problems(text) == [
+        "wtorch.toml:4: 'project.branch_template' gives 'x/a.lock' for effort 'a', which is not a valid branch "
+        "name: component 'a.lock' ends with '.lock'",
+        "wtorch.toml:7: dependency cycle: a -> b -> a",
+        "wtorch.toml:13: effort 'c' is declared wave 1 but depends on 'd', which is in the same wave 1; "
+        "put it in wave 2 or later",
+    ]

@@ -78,6 +78,16 @@ def test_apply_refuses_to_overwrite_then_force_replaces(cli: Any, repo: Repo) ->
     assert again.stderr.endswith("; --force replaces them\n")
     assert cli(*args, "--force").exit_code == 0
     assert repo.rev("feature/x-1-split^{tree}") == repo.git("rev-parse", f"{first}^{{tree}}").strip()
+    held = repo.path.parent / f"{repo.path.name}-chunk"
+    repo.git("worktree", "add", "-q", str(held), "feature/x-1-split")
+    try:
+        refused = cli(*args, "--force")
+        assert refused.exit_code == 2
+        assert refused.stderr == (
+            f"wtorch: split branches are checked out (feature/x-1-split in {held}); switch those worktrees away first\n"
+        )
+    finally:
+        repo.git("worktree", "remove", "--force", str(held))
 
 
 def test_apply_rolls_back_when_a_branch_cannot_be_made(cli: Any, repo: Repo) -> None:

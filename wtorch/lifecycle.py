@@ -187,6 +187,13 @@ def _placements(
     return states, placements
 
 
+def recorded_base(facts: Facts, record: EffortRecord | None, project_base: str) -> str:
+    """The base an effort was created or last synced onto, while that branch still exists; else project.base."""
+    if record and record.base_ref and record.base_ref in facts.branches:
+        return record.base_ref
+    return project_base
+
+
 def derive_all(manifest: Manifest, facts: Facts, *, jobs: int = 8) -> dict[str, View]:
     """Every effort's state and placement, in manifest order; per-branch git work in parallel."""
     base_ref = manifest.project.base
@@ -196,7 +203,7 @@ def derive_all(manifest: Manifest, facts: Facts, *, jobs: int = 8) -> dict[str, 
         derived = states[effort.id]
         placement = placements[effort.id]
         record = facts.state.efforts.get(effort.id)
-        base = placement.base or (record.base_ref if record and record.base_ref else base_ref)
+        base = placement.base or recorded_base(facts, record, base_ref)
         if derived.sha is None or base not in facts.branches:
             return View(
                 effort, derived.state, derived.branch, derived.sha, placement, base, merged_how=derived.merged_how
@@ -222,8 +229,7 @@ def effort_bases(manifest: Manifest, repo: git.RepoInfo) -> dict[str, str]:
         if states[effort.id].sha is None:
             continue
         record = facts.state.efforts.get(effort.id)
-        recorded = record.base_ref if record and record.base_ref else manifest.project.base
-        bases[effort.id] = placements[effort.id].base or recorded
+        bases[effort.id] = placements[effort.id].base or recorded_base(facts, record, manifest.project.base)
     return bases
 
 

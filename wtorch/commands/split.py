@@ -180,6 +180,12 @@ def _apply(manifest: Manifest | None, repo: git.RepoInfo, report: SplitReport, *
     taken = [name for name in report.names if name in existing]
     if taken and not force:
         raise UsageError(f"split branches already exist: {', '.join(taken)}; --force replaces them")
+    worktrees = git.worktrees.list_worktrees(cwd)
+    held = [(n, w.path) for n in taken for w in worktrees if n in (w.branch, w.rebasing)]
+    if held:
+        # Even --force never moves a branch out from under a worktree (its files would not follow).
+        where = ", ".join(f"{name} in {path}" for name, path in held)
+        raise UsageError(f"split branches are checked out ({where}); switch those worktrees away first")
     commits = _build_commits(cwd, repo.common_dir, report)
     tip_tree = git.refs.tree_of(cwd, report.count.tip)
     if git.refs.tree_of(cwd, commits[-1]) != tip_tree:

@@ -62,10 +62,10 @@ def parse_manifest(text: str, *, path: Path, root: Path, repo_name: str, display
     gate = _gate(top, problems)
     sync = _sync(top, problems)
     section = check_keys("worktree", top.get("worktree", {}), ("worktree",), "[worktree]", problems.add)
-    for path in section.get("copy", []):
-        if not _relative_inside(path):
+    for copied in section.get("copy", []):
+        if not _relative_inside(copied):
             problems.add(
-                ("worktree", "copy"), f"'worktree.copy': '{path}' must be relative to the main worktree, without '..'"
+                ("worktree", "copy"), f"'worktree.copy': '{copied}' must be relative to the main worktree, without '..'"
             )
     worktree = WorktreeConfig(tuple(section.get("copy", ())), tuple(section.get("setup", ())))
     validate = check_keys("validate", top.get("validate", {}), ("validate",), "[validate]", problems.add)
@@ -220,14 +220,17 @@ def _efforts(
                 )
         deps[entry["id"]] = known
     cycles = graph.find_cycles(deps)
+    on_cycle = {node for cycle in cycles for node in cycle}
     for cycle in cycles:
         problems.add(("effort", where[cycle[0]], "depends_on"), _cycle_message(cycle, deps))
-    if cycles:
-        return ()
+    # Checking goes on past a cycle (every problem is reported at once): without its edges the
+    # graph is acyclic again, and the efforts on it are not judged on their waves.
+    acyclic = {node: [d for d in ds if not (node in on_cycle and d in on_cycle)] for node, ds in deps.items()}
     declared = {entry["id"]: entry.get("wave") for _, entry in raw}
-    waves, conflicts = graph.assign_waves(deps, declared)
+    waves, conflicts = graph.assign_waves(acyclic, declared)
     for c in conflicts:
-        problems.add(("effort", where[c.effort], "wave"), _wave_message(c))
+        if c.effort not in on_cycle:
+            problems.add(("effort", where[c.effort], "wave"), _wave_message(c))
     efforts = tuple(
         _build_effort(
             entry, waves[entry["id"]], deps[entry["id"]], project, root, repo_name, problems.lines.line("effort", index)
