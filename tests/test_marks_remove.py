@@ -170,3 +170,20 @@ def test_prune_keeps_a_locked_entry_whose_directory_is_gone(cli: Any, project: A
     assert f"kept entry {path} (missing but locked (removable disk))" in result.stdout
     assert str(path) in repo.git("worktree", "list", "--porcelain")
     repo.git("worktree", "unlock", str(path))
+
+
+def test_defunct_refuses_a_branch_in_the_middle_of_a_rebase(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    a = wt(repo, "a")
+    tip = a.commit("mine", {"f.txt": "mine\n"})
+    repo.commit("theirs", {"f.txt": "theirs\n"})
+    a.git("rebase", "main", check=False)
+    result = cli("-C", repo.path, "defunct", "a", "--reason", "stop")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"wtorch: a rebase is in progress in {a.path}, which holds feature/demo/a: "
+        "finish it, or `git rebase --abort`, first\n"
+    )
+    a.git("rebase", "--abort")
+    assert repo.rev("feature/demo/a") == tip

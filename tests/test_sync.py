@@ -349,3 +349,24 @@ def test_ctrl_c_during_a_rebase_aborts_it_and_exits_130(cli: Any, project: Any, 
     code, rows = sync(cli, repo)
     assert code == 0 and rows["a"]["result"] == "synced"
     repo.fsck()
+
+
+def test_dry_run_agrees_with_sync_on_dirty_trees_and_squash_merged_parents(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "p"', 'id = "c"\ndepends_on = ["p"]', 'id = "dirty"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    wt(repo, "p").commit("p1", {"p1.txt": "one\n"})
+    wt(repo, "p").commit("p2", {"p1.txt": "two\n"})
+    assert cli("-C", repo.path, "create-wave", "2").exit_code == 0
+    wt(repo, "c").commit("c1", {"c.txt": "c\n"})
+    wt(repo, "dirty").commit("d", {"d.txt": "d\n"})
+    wt(repo, "dirty").write("d.txt", "edited\n")
+    repo.git("merge", "-q", "--squash", "feature/demo/p")
+    repo.git("commit", "-q", "-m", "squash p")
+    repo.commit("retune", {"p1.txt": "three\n"})  # a whole-branch trial merge would call this a conflict
+    code, predicted = sync(cli, repo, "--dry-run")
+    assert code == 0
+    assert predicted["c"]["result"] == "would sync" and predicted["dirty"]["result"] == "skipped"
+    code, done = sync(cli, repo)
+    assert code == 0 and done["c"]["result"] == "synced" and done["dirty"]["result"] == "skipped"
+    assert repo.git("log", "--format=%s", "main..feature/demo/c").split() == ["c1"]
+    assert (wt(repo, "c").path / "p1.txt").read_text() == "three\n"

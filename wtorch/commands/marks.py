@@ -64,6 +64,7 @@ def run_defunct(manifest: Manifest, repo: git.RepoInfo, effort_id: str, *, reaso
         if current.mark == DEFUNCT:
             return MarkResult(effort.id, DEFUNCT, current.defunct_branch or target, f"{effort.id} is already defunct")
         branches = git.refs.branches(cwd)
+        _not_mid_operation(cwd, effort.branch)
         op = state.begin(f"defunct {effort.id}")
         record = state.touch(op, effort.id)
         try:
@@ -105,12 +106,25 @@ def run_reopen(manifest: Manifest, repo: git.RepoInfo, effort_id: str) -> MarkRe
     return MarkResult(effort.id, None, effort.branch, f"{effort.id} reopened (was {was})")
 
 
+def _not_mid_operation(cwd: Path, branch: str) -> None:
+    """A branch is not renamed while a rebase of it (or any operation in its worktree) is under way."""
+    for wt in git.worktrees.list_worktrees(cwd):
+        if branch in (wt.branch, wt.rebasing) and not wt.missing:
+            operation = git.worktrees.operation_in_progress(wt.path)
+            if operation:
+                raise UsageError(
+                    f"a {operation} is in progress in {wt.path}, which holds {branch}: "
+                    f"finish it, or `{git.worktrees.abandon(operation)}`, first"
+                )
+
+
 def _restore_branch(cwd: Path, effort: Effort, record: EffortRecord, moves: list[RefMove]) -> None:
     old = record.defunct_branch
     if record.mark != DEFUNCT or not old:
         return
     branches = git.refs.branches(cwd)
     if old in branches:
+        _not_mid_operation(cwd, old)
         if effort.branch in branches:
             raise UsageError(f"cannot give {old} its name back: {effort.branch} exists again; rename one of them first")
         sha = branches[old].sha

@@ -75,12 +75,16 @@ def run_sync(
         raise UsageError("--push needs project.remote in the manifest")
     if dry_run:
         facts = gather(manifest, repo, remotes=True)
-        return SyncResult(mode, True, tuple(_predict(manifest, facts, e) for e in _ordered(manifest, chosen)))
+        state = StateStore(repo.common_dir).read()
+        predicted = [
+            _predict(manifest, facts, state, e, mode=mode, autostash=autostash) for e in _ordered(manifest, chosen)
+        ]
+        return SyncResult(mode, True, tuple(predicted))
     store = StateStore(repo.common_dir)
     with store.locked("sync") as state:
         if manifest.project.remote:
             git.refs.fetch(repo.main_worktree, manifest.project.remote)
-        op = state.begin(_command(ids, wave, mode))
+        op = state.begin(_command(ids, wave, mode, autostash=autostash, push=push))
         outcomes: list[SyncOutcome] = []
         failed: set[str] = set()
         try:
@@ -103,8 +107,9 @@ def run_sync(
     return SyncResult(mode, False, tuple(outcomes))
 
 
-def _command(ids: tuple[str, ...], wave: int | None, mode: str) -> str:
+def _command(ids: tuple[str, ...], wave: int | None, mode: str, *, autostash: bool, push: bool) -> str:
     words = ["sync", *ids, *([f"--wave {wave}"] if wave is not None else []), f"--strategy {mode}"]
+    words += ["--autostash"] * autostash + ["--push"] * push
     return " ".join(words)
 
 
@@ -136,7 +141,10 @@ def _precheck(
     if blocked:
         return f"stacked on {', '.join(blocked)}, which did not sync", None
     if view.placement.base is None:
-        return f"several unfinished dependencies ({', '.join(view.placement.blocked_by)})", None
+        blocked_by = view.placement.blocked_by
+        if len(blocked_by) == 1:
+            return f"its dependency {blocked_by[0]} has no branch", None
+        return f"several unfinished dependencies ({', '.join(blocked_by)})", None
     holder = facts.worktree_of(view.branch)
     if holder is None:
         return "no worktree holds the branch (run create-wave)", None
@@ -145,7 +153,8 @@ def _precheck(
     operation = git.worktrees.operation_in_progress(holder.path)
     if operation:
         return (
-            f"a {operation} is in progress in {holder.path} (interrupted?): finish it, or `git {operation} --abort`",
+            f"a {operation} is in progress in {holder.path} (interrupted?): "
+            f"finish it, or `{git.worktrees.abandon(operation)}`",
             None,
         )
     if holder.branch != view.branch:
@@ -256,21 +265,29 @@ def _push(manifest: Manifest, facts: Facts, outcome: SyncOutcome) -> None:
     outcome.notes.append(f"pushed to {remote} (force-with-lease)")
 
 
-def _predict(manifest: Manifest, facts: Facts, effort: Effort) -> SyncOutcome:
+def _predict(
+    manifest: Manifest, facts: Facts, state: State, effort: Effort, *, mode: str, autostash: bool
+) -> SyncOutcome:
     """--dry-run: what sync would do, conflicts predicted by a trial merge; nothing changes."""
     view = derive_all(manifest, facts)[effort.id]
     base = _base_ref(manifest, facts, view)
     outcome = SyncOutcome(effort.id, view.branch, base, view.sha, view.sha, SKIPPED)
-    why, _ = _precheck(facts, view, set(), autostash=True)
+    why, _ = _precheck(facts, view, set(), autostash=autostash, copies=manifest.worktree.copy)
     if why or base not in facts.branches:
         outcome.why = why or f"its base {base} does not exist"
         return outcome
     cwd = facts.repo.main_worktree
     new_base = facts.branches[base].sha
-    if git.refs.is_ancestor(cwd, new_base, view.sha or ""):
+    tip = view.sha or ""
+    if git.refs.is_ancestor(cwd, new_base, tip):
         outcome.result, outcome.why = UP_TO_DATE, f"already on {base}"
         return outcome
-    tree, conflicts = git.refs.merge_tree(cwd, new_base, view.sha or "")
+    if mode == "rebase":
+        # The same range the real rebase replays: only the commits since the recorded base.
+        upstream = _recorded_base(cwd, state.effort(effort.id), base, view)
+        tree, conflicts = git.refs.predict_rebase(cwd, new_base, upstream, tip)
+    else:
+        tree, conflicts = git.refs.merge_tree(cwd, new_base, tip)
     if tree is None:
         outcome.result, outcome.conflicts = WOULD_CONFLICT, tuple(conflicts)
         outcome.why = f"conflict predicted in {', '.join(conflicts)}"

@@ -173,3 +173,24 @@ def first_reflog_sha(cwd: Path, branch: str) -> str | None:
     out = run(["reflog", "show", "--format=%H", "--end-of-options", f"refs/heads/{branch}"], cwd=cwd, check=False)
     entries = out.stdout.split() if out.ok else []
     return entries[-1] if entries else None
+
+
+# Throwaway commits for predictions need an identity, whatever the user's config says.
+_SCRATCH_IDENTITY = {
+    "GIT_AUTHOR_NAME": "wtorch",
+    "GIT_AUTHOR_EMAIL": "wtorch@localhost",
+    "GIT_COMMITTER_NAME": "wtorch",
+    "GIT_COMMITTER_EMAIL": "wtorch@localhost",
+}
+
+
+def predict_rebase(cwd: Path, new_base: str, upstream: str, tip: str) -> tuple[str | None, list[str]]:
+    """What `git rebase --onto new_base upstream tip` would give, as a trial merge whose merge base is
+    `upstream`: two unreferenced commits on `upstream` carry the trees of `new_base` and `tip`.
+    Nothing else is written (git gc takes the two commits)."""
+    made = []
+    for rev in (new_base, tip):
+        tree = tree_of(cwd, rev)
+        out = run(["commit-tree", "-p", upstream, "-m", "wtorch prediction", tree], cwd=cwd, env=_SCRATCH_IDENTITY)
+        made.append(out.stdout.strip())
+    return merge_tree(cwd, made[0], made[1])

@@ -120,6 +120,11 @@ def operation_in_progress(worktree: Path) -> str | None:
     return next((name for marker, name in markers if (gd / marker).exists()), None)
 
 
+def abandon(operation: str) -> str:
+    """The git command that gives up an operation in progress."""
+    return "git bisect reset" if operation == "bisect" else f"git {operation} --abort"
+
+
 def add_worktree(cwd: Path, path: Path, branch: str) -> None:
     """Check out existing `branch` in a new worktree at `path` (never creates a branch or tracking config)."""
     run(["worktree", "add", "--quiet", "--end-of-options", str(path), branch], cwd=cwd)
