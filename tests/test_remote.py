@@ -99,3 +99,23 @@ def test_merged_effort_stays_complete_when_the_state_file_is_gone(cli: Any, proj
     rows = by_id(status(cli, repo))
     assert (rows["a"]["state"], rows["a"]["merged_how"]) == ("complete", "merged")
     assert rows["b"]["state"] == "created"
+
+
+def test_status_remote_shows_efforts_living_on_the_other_machine(cli: Any, machines: Any) -> None:
+    _, m1, m2 = machines
+    assert cli("-C", m1.path, "create-wave", "1", "--only", "a", "--push").exit_code == 0
+    wt(m1, "a").commit("work", {"a.txt": "a\n" * 3})
+    wt(m1, "a").git("push", "-q", "origin", "feature/demo/a")
+    local = by_id(status(cli, m2))
+    assert local["a"]["state"] == "planned"
+    remote_view = by_id(status(cli, m2, "--remote"))
+    a = remote_view["a"]
+    assert (a["state"], a["worktree_state"], a["worktree"]) == ("active", "on another machine", None)
+    assert (a["ahead"], a["lines"]) == (1, 3)
+    assert remote_view["b"]["state"] == "planned"
+
+
+def test_status_remote_needs_a_remote(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"'))
+    result = cli("-C", repo.path, "status", "--remote")
+    assert result.exit_code == 2 and result.stderr == "wtorch: --remote needs project.remote in the manifest\n"

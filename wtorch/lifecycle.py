@@ -36,6 +36,8 @@ class Facts:
     base_shas: tuple[str, ...]
     """project.base, locally and on the remote (when they differ): merged into either counts."""
     state: State
+    remote_only: frozenset[str] = frozenset()
+    """Branches seen only as remote-tracking refs (status --remote): they live on another machine."""
 
     @property
     def base_sha(self) -> str | None:
@@ -49,10 +51,19 @@ class Facts:
         return next((w for w in self.worktrees if w.path == path), None)
 
 
-def gather(manifest: Manifest, repo: git.RepoInfo, *, remotes: bool = False) -> Facts:
+def gather(manifest: Manifest, repo: git.RepoInfo, *, remotes: bool = False, remote_view: bool = False) -> Facts:
+    """Facts for deriving states. With `remote_view`, an effort branch that exists only on the remote
+    (someone else's machine) is read from its remote-tracking ref."""
     cwd = repo.main_worktree
     remote = manifest.project.remote
     branches = git.refs.branches(cwd, remotes=remotes or remote is not None)
+    remote_only: set[str] = set()
+    if remote_view and remote:
+        for effort in manifest.efforts:
+            tracking = branches.get(f"{remote}/{effort.branch}")
+            if effort.branch not in branches and tracking is not None:
+                branches[effort.branch] = tracking
+                remote_only.add(effort.branch)
     # With a remote, completion is judged against the remote base too (SPEC §9): a merge done on
     # the shared remote counts even before the local base has caught up.
     candidates = [
@@ -66,6 +77,7 @@ def gather(manifest: Manifest, repo: git.RepoInfo, *, remotes: bool = False) -> 
         worktrees=tuple(git.worktrees.list_worktrees(cwd)),
         base_shas=shas,
         state=StateStore(repo.common_dir).read(),
+        remote_only=frozenset(remote_only),
     )
 
 
@@ -208,7 +220,8 @@ def derive_all(manifest: Manifest, facts: Facts, *, jobs: int = 8) -> dict[str, 
             return View(
                 effort, derived.state, derived.branch, derived.sha, placement, base, merged_how=derived.merged_how
             )
-        ahead, behind = git.refs.ahead_behind(facts.repo.main_worktree, base, derived.sha)
+        # By commit, not by name: in a remote view a name may stand for a remote-tracking ref.
+        ahead, behind = git.refs.ahead_behind(facts.repo.main_worktree, facts.branches[base].sha, derived.sha)
         final = ACTIVE if derived.state == CREATED and ahead > 0 else derived.state
         return View(effort, final, derived.branch, derived.sha, placement, base, ahead, behind, derived.merged_how)
 

@@ -56,6 +56,9 @@ def create_wave(
 def status(
     ctx: typer.Context,
     wave: Annotated[int | None, typer.Option("--wave", help="Only this wave.")] = None,
+    remote: Annotated[
+        bool, typer.Option("--remote", help="Fetch, and show efforts living on other machines from the remote.")
+    ] = False,
     json_: Annotated[bool, typer.Option("--json", help="Machine-readable result (docs/json.md).")] = False,
 ) -> None:
     """One row per effort: state, worktree, dirty files, ahead/behind its base, lines vs budget, ages.
@@ -67,7 +70,7 @@ def status(
     from wtorch.output import lifecycle as render
 
     repo = context.require_repo(ctx.obj)
-    report = run_status(context.load(ctx.obj, repo=repo), repo, wave=wave)
+    report = run_status(context.load(ctx.obj, repo=repo), repo, wave=wave, remote=remote)
     if json_:
         output.emit_json(report.to_json())
     else:

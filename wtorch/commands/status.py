@@ -8,6 +8,7 @@ from typing import Any
 
 from wtorch import git
 from wtorch.counting import count_many
+from wtorch.errors import UsageError
 from wtorch.lifecycle import (
     COMPLETE,
     DEFUNCT,
@@ -107,9 +108,15 @@ class StatusReport:
         }
 
 
-def run_status(manifest: Manifest, repo: git.RepoInfo, *, wave: int | None = None) -> StatusReport:
+def run_status(
+    manifest: Manifest, repo: git.RepoInfo, *, wave: int | None = None, remote: bool = False
+) -> StatusReport:
     chosen = select(manifest, wave=wave)
-    facts = gather(manifest, repo)
+    if remote:
+        if not manifest.project.remote:
+            raise UsageError("--remote needs project.remote in the manifest")
+        git.refs.fetch(repo.main_worktree, manifest.project.remote)
+    facts = gather(manifest, repo, remote_view=remote)
     views = derive_all(manifest, facts)
     measured = [
         views[e.id]
@@ -120,7 +127,7 @@ def run_status(manifest: Manifest, repo: git.RepoInfo, *, wave: int | None = Non
     ]
     counts = count_many(
         repo.main_worktree,
-        [(v.base, v.branch) for v in measured],
+        [(facts.branches[v.base].sha, v.sha or "") for v in measured],
         count=manifest.gate.count,
         exclude=manifest.gate.exclude,
     )
@@ -133,6 +140,8 @@ def run_status(manifest: Manifest, repo: git.RepoInfo, *, wave: int | None = Non
 def worktree_facts(facts: Facts, view: View) -> tuple[Path | None, str]:
     """Where the effort's worktree is, and its condition."""
     holder = facts.worktree_of(view.branch) if view.sha else None
+    if holder is None and view.branch in facts.remote_only:
+        return None, "on another machine"
     if holder is None:
         registered = facts.worktree_at(view.effort.worktree)
         if registered is not None and registered.detached:
