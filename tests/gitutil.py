@@ -89,3 +89,23 @@ def wtorch_process(repo: Repo, *args: str, **popen: object) -> subprocess.Popen[
     return subprocess.Popen(  # type: ignore[call-overload,no-any-return]
         [sys.executable, "-m", "wtorch", "-C", str(repo.path), *args], **{**defaults, **popen}
     )
+
+
+def lines(n: int, word: str = "line") -> str:
+    """n distinct lines of text."""
+    return "".join(f"{word} {i}\n" for i in range(n))
+
+
+def work(repo: Repo, branch: str, files: dict[str, str], *, start: str = "main") -> None:
+    """A branch from `start` with one commit of `files`; the checkout goes back to main."""
+    repo.git("checkout", "-q", "-b", branch, start)
+    repo.commit(f"work on {branch}", files)
+    repo.git("checkout", "-q", "main")
+
+
+def stop_in_a_rebase(repo: Repo, worktree: Repo) -> str:
+    """Leave `worktree` in the middle of a conflicting rebase onto main, as a user might; its old tip."""
+    tip = worktree.commit("mine", {"f.txt": "mine\n"})
+    repo.commit("theirs", {"f.txt": "theirs\n"})
+    worktree.git("rebase", "main", check=False)
+    return tip

@@ -6,19 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from tests.gitutil import Repo
+from tests.gitutil import Repo, lines
+from tests.gitutil import work as branch
 from wtorch.counting import CountedFile, LineCount, count_lines, count_many, weight
 from wtorch.errors import UsageError
-
-
-def lines(n: int, word: str = "line") -> str:
-    return "".join(f"{word} {i}\n" for i in range(n))
-
-
-def branch(repo: Repo, name: str, files: dict[str, str], *, start: str = "main") -> None:
-    repo.git("checkout", "-q", "-b", name, start)
-    repo.commit(f"work on {name}", files)
-    repo.git("checkout", "-q", "main")
 
 
 def by_path(result: LineCount) -> dict[str, CountedFile]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.gitutil import Repo
+from tests.gitutil import Repo, lines, work
 
 MANIFEST = """\
 version = 1
@@ -27,16 +27,6 @@ id = "c"
 id = "d"
 wave = 3
 """
-
-
-def lines(n: int, word: str = "line") -> str:
-    return "".join(f"{word} {i}\n" for i in range(n))
-
-
-def work(repo: Repo, branch: str, files: dict[str, str], *, start: str = "main") -> None:
-    repo.git("checkout", "-q", "-b", branch, start)
-    repo.commit(f"work on {branch}", files)
-    repo.git("checkout", "-q", "main")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 import shutil
 from typing import Any
 
-from tests.gitutil import Repo, efforts, wt
+from tests.gitutil import Repo, efforts, stop_in_a_rebase, wt
 from tests.test_status import by_id, status
 
 
@@ -176,9 +176,7 @@ def test_defunct_refuses_a_branch_in_the_middle_of_a_rebase(cli: Any, project: A
     repo = project(efforts('id = "a"'))
     assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
     a = wt(repo, "a")
-    tip = a.commit("mine", {"f.txt": "mine\n"})
-    repo.commit("theirs", {"f.txt": "theirs\n"})
-    a.git("rebase", "main", check=False)
+    tip = stop_in_a_rebase(repo, a)
     result = cli("-C", repo.path, "defunct", "a", "--reason", "stop")
     assert result.exit_code == 2
     assert result.stderr == (

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.gitutil import Repo, efforts, wt
+from tests.gitutil import Repo, efforts, stop_in_a_rebase, wt
 
 
 def status(cli: Any, repo: Repo, *args: str) -> dict[str, Any]:
@@ -93,9 +93,7 @@ def test_worktree_facts_missing_locked_and_in_progress(cli: Any, project: Any) -
     shutil.rmtree(wt(repo, "gone").path)
     repo.git("worktree", "lock", "--reason", "on a USB disk", str(wt(repo, "locked").path))
     r = wt(repo, "rebasing")
-    r.commit("mine", {"f.txt": "mine\n"})
-    repo.commit("theirs", {"f.txt": "theirs\n"})
-    r.git("rebase", "main", check=False)
+    stop_in_a_rebase(repo, r)
     rows = by_id(status(cli, repo))
     assert rows["gone"]["worktree_state"] == "prunable" and rows["gone"]["dirty"] is None
     assert rows["locked"]["worktree_state"] == "locked"

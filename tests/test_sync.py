@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.gitutil import Repo, efforts, wait_for, wt, wtorch_process
+from tests.gitutil import Repo, efforts, stop_in_a_rebase, wait_for, wt, wtorch_process
 from tests.test_status import by_id, status
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,9 +79,7 @@ def test_user_rebase_in_progress_is_reported_not_touched(cli: Any, project: Any)
     repo = project(efforts('id = "a"'))
     assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
     a = wt(repo, "a")
-    tip = a.commit("mine", {"f.txt": "mine\n"})
-    repo.commit("theirs", {"f.txt": "theirs\n"})
-    a.git("rebase", "main", check=False)
+    tip = stop_in_a_rebase(repo, a)
     code, rows = sync(cli, repo)
     assert code == 0 and rows["a"]["result"] == "skipped"
     assert rows["a"]["why"] == (

@@ -69,27 +69,26 @@ def _interruptible(worktree: Path, kind: str, args: list[str]) -> Result:
         raise
 
 
-def rebase_onto(worktree: Path, branch: str, new_base: str, upstream: str, *, autostash: bool) -> Outcome:
-    """`git rebase --onto new_base upstream branch`, run where `branch` is checked out."""
-    stash = "--autostash" if autostash else "--no-autostash"
-    result = _interruptible(worktree, "rebase", ["rebase", stash, "--onto", new_base, upstream, branch])
+def _settle(worktree: Path, kind: str, args: list[str]) -> Outcome:
+    """Run a rebase or merge and settle it: done, failed with git's reason, or conflicted and aborted."""
+    result = _interruptible(worktree, kind, args)
     output = result.stdout + result.stderr
     if result.ok:
         return Outcome(True, stash_kept=_stash_kept(output))
     if not _conflicted(worktree):
-        return _failed(worktree, "rebase", result.stderr or result.stdout)
-    return _finish(worktree, "rebase", output)
+        return _failed(worktree, kind, result.stderr or result.stdout)
+    return _finish(worktree, kind, output)
+
+
+def rebase_onto(worktree: Path, branch: str, new_base: str, upstream: str, *, autostash: bool) -> Outcome:
+    """`git rebase --onto new_base upstream branch`, run where `branch` is checked out."""
+    stash = "--autostash" if autostash else "--no-autostash"
+    return _settle(worktree, "rebase", ["rebase", stash, "--onto", new_base, upstream, branch])
 
 
 def merge(worktree: Path, new_base: str, *, autostash: bool) -> Outcome:
     stash = ["--autostash"] if autostash else []
-    result = _interruptible(worktree, "merge", ["merge", "--no-edit", *stash, new_base])
-    output = result.stdout + result.stderr
-    if result.ok:
-        return Outcome(True, stash_kept=_stash_kept(output))
-    if not _conflicted(worktree):
-        return _failed(worktree, "merge", result.stderr or result.stdout)
-    return _finish(worktree, "merge", output)
+    return _settle(worktree, "merge", ["merge", "--no-edit", *stash, new_base])
 
 
 def reset_keep(worktree: Path, commit: str) -> None:
