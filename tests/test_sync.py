@@ -368,3 +368,27 @@ def test_dry_run_agrees_with_sync_on_dirty_trees_and_squash_merged_parents(cli: 
     assert code == 0 and done["c"]["result"] == "synced" and done["dirty"]["result"] == "skipped"
     assert repo.git("log", "--format=%s", "main..feature/demo/c").split() == ["c1"]
     assert (wt(repo, "c").path / "p1.txt").read_text() == "three\n"
+
+
+def test_sigterm_to_wtorch_alone_also_aborts_the_rebase(cli: Any, project: Any, tmp_path: Path) -> None:
+    repo = project(efforts('id = "a"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    a = wt(repo, "a")
+    for i in range(6):
+        a.commit(f"c{i}", {f"f{i}.slow": f"{i}\n"})
+    tip = repo.rev("feature/demo/a")
+    repo.commit("upstream", {"up.txt": "up\n"})
+    marker = tmp_path / "checking-out"
+    repo.git("config", "filter.slow.smudge", f"touch {marker}; sleep 1; cat")
+    (repo.path / ".git" / "info").mkdir(exist_ok=True)
+    (repo.path / ".git" / "info" / "attributes").write_text("*.slow filter=slow\n")
+    proc = wtorch_process(repo, "sync", start_new_session=True)
+    try:
+        assert wait_for(marker)
+        proc.send_signal(signal.SIGTERM)  # to wtorch only: git does not get it from us
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and err.strip() == "wtorch: interrupted"
+    no_operation_in_progress(repo)
+    assert repo.rev("feature/demo/a") == tip

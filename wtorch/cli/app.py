@@ -95,7 +95,24 @@ def _global(
     from wtorch.context import Options
 
     output.configure(color=not no_color)
+    _interrupt_on_termination()
     ctx.obj = Options(manifest=manifest, repo=repo, verbose=verbose, color=not no_color)
+
+
+def _on_termination(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _interrupt_on_termination() -> None:
+    """SIGTERM and SIGHUP take the same road as Ctrl-C: whatever git operation is under way is
+    finished or aborted before wtorch exits (SPEC §10), never left half-done."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), _on_termination)
 
 
 def main(argv: list[str] | None = None) -> int:

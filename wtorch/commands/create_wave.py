@@ -261,7 +261,7 @@ def _execute(
                 cwd, f"refs/heads/{branch}", created_sha, None, message=f"wtorch: create-wave {effort.wave}"
             )
         if job.make_worktree:
-            _add_worktree(cwd, job, op)
+            _add_worktree(cwd, job, op, save)
             save()
     except GitError as exc:
         if created_sha is not None:  # take back what this run made: no half-made effort
@@ -296,7 +296,7 @@ def _push(cwd: Path, remote: str, branch: str, outcome: Outcome) -> None:
     outcome.notes.append(f"pushed to {remote}")
 
 
-def _add_worktree(cwd: Path, job: _Job, op: Operation) -> None:
+def _add_worktree(cwd: Path, job: _Job, op: Operation, save: Callable[[], None]) -> None:
     path = job.effort.worktree
     if job.prune_first:
         # A worktree deleted by hand, or one whose creation was interrupted ("initializing").
@@ -304,8 +304,14 @@ def _add_worktree(cwd: Path, job: _Job, op: Operation) -> None:
             git.worktrees.remove_worktree(cwd, path, force=True)
         git.worktrees.prune_worktrees(cwd)
     path.parent.mkdir(parents=True, exist_ok=True)
-    git.worktrees.add_worktree(cwd, path, job.view.branch)
+    # Logged before it exists: an undo after a kill mid-add still knows to take it away.
     op.worktrees_created.append(str(path))
+    save()
+    try:
+        git.worktrees.add_worktree(cwd, path, job.view.branch)
+    except GitError:
+        op.worktrees_created.pop()
+        raise
 
 
 def _copy_files(manifest: Manifest, repo: git.RepoInfo, target: Path) -> list[str]:

@@ -99,9 +99,9 @@ def _remove_effort(
             return
         if not dry_run:
             try:
-                # Past the checks, what is left untracked is files wtorch copied in, unchanged: let them go.
-                leftovers = bool(git.worktrees.changes(holder.path))
-                git.worktrees.remove_worktree(cwd, holder.path, force=force or leftovers)
+                # Past the checks the worktree holds no work: what git may still object to (submodules,
+                # files wtorch copied in) is safe to let go.
+                git.worktrees.remove_worktree(cwd, holder.path, force=True)
             except GitError as exc:
                 result.actions.append(Action(str(holder.path), "worktree", REFUSED, exc.stderr.strip()))
                 return

@@ -90,7 +90,11 @@ def _check(facts: _Facts, last: Operation) -> None:
             )
             continue
         holder = facts.holder(move.ref)
-        if holder is not None and holder.path not in created and not holder.missing:
+        renamed = any(m.after is None and m.before == move.after for m in last.refs)
+        if holder is not None and holder.path not in created and move.before is None and not renamed:
+            # Deleting it would leave that worktree on a branch with no commits at all.
+            problems.append(f"{move.ref.removeprefix(HEADS)} is checked out in {holder.path}")
+        elif holder is not None and holder.path not in created and not holder.missing:
             problems += _worktree_problems(facts, holder)
     for path in created:
         wt = next((w for w in facts.worktrees if w.path == path), None)
@@ -116,9 +120,9 @@ def _undo(facts: _Facts, state: State, last: Operation, op: Operation, result: U
     for path in reversed(last.worktrees_created):
         wt = next((w for w in facts.worktrees if str(w.path) == path), None)
         if wt is not None:
-            # Checked above: anything still untracked there is a file wtorch copied in, unchanged.
-            leftovers = not wt.missing and bool(git.worktrees.changes(wt.path))
-            git.worktrees.remove_worktree(facts.cwd, wt.path, force=wt.missing or leftovers)
+            # Checked above to hold no work: what git may still object to (submodules, files wtorch
+            # copied in) is safe to let go.
+            git.worktrees.remove_worktree(facts.cwd, wt.path, force=True)
             op.worktrees_removed.append(path)
             if wt.branch:
                 op.branches[path] = wt.branch

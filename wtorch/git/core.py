@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -71,8 +73,10 @@ def run(
     try:
         out, err = proc.communicate(payload)
     except KeyboardInterrupt:
-        # git had the signal too (same process group), or will finish on its own: either way let it
-        # reach a state it records, so the caller can finish or abort it, never race with it.
+        # Pass the interrupt on (git may not have had it: SIGTERM to wtorch alone, say) and wait
+        # until git has stopped in a state it records, so the caller can abort it, never race it.
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGINT)
         proc.wait()
         raise
     status = proc.returncode
