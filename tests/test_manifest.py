@@ -223,3 +223,15 @@ def test_a_cycle_does_not_hide_the_other_problems() -> None:
         "wtorch.toml:13: effort 'c' is declared wave 1 but depends on 'd', which is in the same wave 1; "
         "put it in wave 2 or later",
     ]
+
+
+def test_an_effort_branch_may_not_be_the_base_nor_a_worktree_inside_git() -> None:
+    text = 'version = 1\n[project]\nname = "demo"\nbranch_template = "{id}"\n[[effort]]\nid = "main"\n'
+    assert problems(text) == ["wtorch.toml:5: effort 'main' gets the branch 'main', which is project.base"]
+    text = (
+        'version = 1\n[project]\nname = "demo"\nworktree_template = "{id}/../.git/hooks/{id}"\n[[effort]]\nid = "a"\n'
+    )
+    assert problems(text) == [
+        "wtorch.toml:4: 'project.worktree_template' gives '/work/repo/.git/hooks/a' for effort 'a', "
+        "which is inside the repository's .git directory"
+    ]

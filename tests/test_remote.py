@@ -119,3 +119,20 @@ def test_status_remote_needs_a_remote(cli: Any, project: Any) -> None:
     repo = project(efforts('id = "a"'))
     result = cli("-C", repo.path, "status", "--remote")
     assert result.exit_code == 2 and result.stderr == "wtorch: --remote needs project.remote in the manifest\n"
+
+
+def test_the_second_machine_continues_from_the_published_branch(cli: Any, machines: Any) -> None:
+    remote, m1, m2 = machines
+    assert cli("-C", m1.path, "create-wave", "1", "--only", "a", "--push").exit_code == 0
+    published = wt(m1, "a").commit("alice", {"a.txt": "a\n"})
+    wt(m1, "a").git("push", "-q", "origin", "feature/demo/a")
+    m2.git("fetch", "-q")
+    result = cli("-C", m2.path, "create-wave", "1", "--json")
+    assert result.exit_code == 0, result.output
+    outcomes = {o["id"]: o for o in json.loads(result.stdout)["efforts"]}
+    assert outcomes["a"]["detail"] == "branch from its published commits, add worktree"
+    assert m2.rev("feature/demo/a") == published and (wt(m2, "a").path / "a.txt").exists()
+    assert m2.rev("feature/demo/b") == m2.rev("main")
+    row = by_id(status(cli, m2))["a"]
+    assert (row["state"], row["ahead"]) == ("active", 1)
+    assert remote.git("rev-parse", "refs/heads/feature/demo/a").strip() == published

@@ -392,3 +392,64 @@ def test_sigterm_to_wtorch_alone_also_aborts_the_rebase(cli: Any, project: Any, 
     assert proc.returncode == 130 and err.strip() == "wtorch: interrupted"
     no_operation_in_progress(repo)
     assert repo.rev("feature/demo/a") == tip
+
+
+def test_an_effort_forced_onto_main_syncs_onto_main(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"', 'id = "b"', 'id = "c"\ndepends_on = ["a", "b"]'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    assert cli("-C", repo.path, "create-wave", "2", "--force").exit_code == 0
+    wt(repo, "c").commit("c", {"c.txt": "c\n"})
+    repo.commit("upstream", {"up.txt": "up\n"})
+    code, rows = sync(cli, repo, "c")
+    assert code == 0 and (rows["c"]["result"], rows["c"]["base"]) == ("synced", "main")
+    assert repo.rev("feature/demo/c^") == repo.rev("main")
+
+
+def test_redo_of_create_wave_leaves_copies_and_setup_to_the_next_create_wave(cli: Any, project: Any) -> None:
+    header = 'version = 1\n[project]\nname = "demo"\n[worktree]\ncopy = [".env"]\nsetup = ["echo done > .setup-ran"]\n'
+    repo = project(efforts('id = "a"'), header=header)
+    repo.commit("ignore what setup makes", {".gitignore": ".setup-ran\n"})
+    (repo.path / ".env").write_text("K=1\n")
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    undone = cli("-C", repo.path, "undo")
+    assert undone.exit_code == 0, undone.output
+    redo = cli("-C", repo.path, "undo")
+    assert redo.exit_code == 0 and "will copy files and run setup" in redo.stdout
+    a = wt(repo, "a")
+    assert a.path.is_dir() and not (a.path / ".env").exists()
+    assert by_id(status(cli, repo))["a"]["setup"] is None
+    again = cli("-C", repo.path, "create-wave", "1", "--json")
+    assert json.loads(again.stdout)["efforts"][0]["detail"] == "adopt existing branch, finish setup"
+    assert (a.path / ".env").read_text() == "K=1\n" and (a.path / ".setup-ran").exists()
+
+
+def test_undo_refuses_to_delete_a_branch_checked_out_where_it_did_not_create(cli: Any, project: Any) -> None:
+    repo = project(efforts('id = "a"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    repo.git("worktree", "remove", str(wt(repo, "a").path))
+    repo.git("switch", "-q", "feature/demo/a")
+    refused = cli("-C", repo.path, "undo")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"wtorch: cannot undo `create-wave 1`: feature/demo/a is checked out in {repo.path}. Nothing was changed.\n"
+    )
+    assert repo.git("symbolic-ref", "--short", "HEAD").strip() == "feature/demo/a"
+    assert repo.rev("feature/demo/a") == repo.rev("main")
+
+
+def test_worktrees_with_submodules_can_be_removed_and_undone(cli: Any, project: Any, make_repo: Any) -> None:
+    sub = make_repo()
+    sub.commit("lib", {"lib.txt": "lib\n"})
+    repo = project(efforts('id = "a"', 'id = "b"'))
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub.path), "lib")
+    repo.commit("submodule")
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    assert (wt(repo, "a").path / "lib" / "lib.txt").exists()
+    undone = cli("-C", repo.path, "undo")
+    assert undone.exit_code == 0, undone.output
+    assert repo.branches() == ["main"]
+    assert repo.git("worktree", "list", "--porcelain").count("worktree ") == 1
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    removed = cli("-C", repo.path, "remove", "a")
+    assert removed.exit_code == 0, removed.output
+    assert not wt(repo, "a").path.exists() and "feature/demo/a" in repo.branches()

@@ -73,6 +73,8 @@ class _Job:
     run_setup: bool
     push: bool
     notes: list[str]
+    published: str | None = None
+    """The commit of `<remote>/<branch>` when the branch was already published from another machine."""
 
 
 def run_create_wave(
@@ -180,6 +182,11 @@ def _plan_one(manifest: Manifest, facts: Facts, view: View, *, force: bool, push
     outcome.result = WOULD_CREATE
     outcome.detail = _describe(view.sha is None, make_worktree, run_setup, publish, base)
     job = _Job(effort, view, base, view.sha is None, make_worktree, prune_first, run_setup, publish, notes)
+    tracking = facts.branches.get(f"{manifest.project.remote}/{view.branch}") if manifest.project.remote else None
+    if view.sha is None and tracking is not None:
+        # Someone already published this effort: carry on from their branch, never fork a new one.
+        job.published = tracking.sha
+        outcome.detail = outcome.detail.replace(f"branch from {base}", f"branch from {tracking.name}")
     return outcome, job
 
 
@@ -247,8 +254,9 @@ def _execute(
             if base_ref is None:
                 outcome.result, outcome.detail = REFUSED, f"base branch {job.base} does not exist"
                 return
-            created_sha = base_ref.sha
-            record.branch, record.base_ref, record.base_commit, record.created_at = branch, job.base, created_sha, now()
+            created_sha = job.published or base_ref.sha
+            fork = git.refs.merge_base(cwd, base_ref.sha, created_sha) if job.published else created_sha
+            record.branch, record.base_ref, record.base_commit, record.created_at = branch, job.base, fork, now()
             op.refs.append(RefMove(f"refs/heads/{branch}", None, created_sha))
         elif record.base_commit is None:
             record.branch, record.base_ref = branch, job.base
@@ -274,8 +282,10 @@ def _execute(
     made = job.make_branch or job.make_worktree or job.run_setup
     outcome.result = CREATED_NOW if made else PUSHED
     outcome.detail = _describe(job.make_branch, job.make_worktree, job.run_setup, job.push, job.base)
+    if job.published:
+        outcome.detail = outcome.detail.replace(f"branch from {job.base}", "branch from its published commits")
     outcome.notes.extend(job.notes)
-    if job.make_worktree:
+    if job.make_worktree or job.run_setup:
         outcome.notes.extend(_copy_files(manifest, repo, effort.worktree))
     if made:
         _finish(manifest, effort, outcome, record)

@@ -8,7 +8,7 @@ since been squash-merged are never replayed into its child.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wtorch import git, graph
@@ -75,9 +75,11 @@ def run_sync(
         raise UsageError("--push needs project.remote in the manifest")
     if dry_run:
         facts = gather(manifest, repo, remotes=True)
+        views = derive_all(manifest, facts)
         state = StateStore(repo.common_dir).read()
         predicted = [
-            _predict(manifest, facts, state, e, mode=mode, autostash=autostash) for e in _ordered(manifest, chosen)
+            _predict(manifest, facts, state, views[e.id], mode=mode, autostash=autostash)
+            for e in _ordered(manifest, chosen)
         ]
         return SyncResult(mode, True, tuple(predicted))
     store = StateStore(repo.common_dir)
@@ -87,19 +89,22 @@ def run_sync(
         op = state.begin(_command(ids, wave, mode, autostash=autostash, push=push))
         outcomes: list[SyncOutcome] = []
         failed: set[str] = set()
+        # Facts and states once: syncing moves only the synced branch, whose new tip is noted below
+        # so that what is stacked on it syncs onto it.
+        facts = gather(manifest, repo, remotes=True)
+        views = derive_all(manifest, facts)
         try:
             for effort in _ordered(manifest, chosen):
                 if progress:
                     progress(effort.id)
-                # Facts again for every effort: a parent synced a moment ago is the child's new base.
-                facts = gather(manifest, repo, remotes=True)
-                outcome = _sync_one(
-                    manifest, facts, effort, state, op, failed, mode=mode, autostash=autostash, push=push
-                )
+                view = views[effort.id]
+                outcome = _sync_one(manifest, facts, view, state, op, failed, mode=mode, autostash=autostash, push=push)
                 if outcome.result in (CONFLICT, FAILED):
                     failed.add(effort.id)
-                elif push and outcome.result == SYNCED:
-                    _push(manifest, facts, outcome)
+                elif outcome.result == SYNCED and outcome.after:
+                    facts.branches[view.branch] = replace(facts.branches[view.branch], sha=outcome.after)
+                    if push:
+                        _push(manifest, facts, outcome)
                 outcomes.append(outcome)
                 store.write(state)
         finally:
@@ -140,11 +145,6 @@ def _precheck(
     blocked = [d for d in effort.depends_on if d in failed]
     if blocked:
         return f"stacked on {', '.join(blocked)}, which did not sync", None
-    if view.placement.base is None:
-        blocked_by = view.placement.blocked_by
-        if len(blocked_by) == 1:
-            return f"its dependency {blocked_by[0]} has no branch", None
-        return f"several unfinished dependencies ({', '.join(blocked_by)})", None
     holder = facts.worktree_of(view.branch)
     if holder is None:
         return "no worktree holds the branch (run create-wave)", None
@@ -168,7 +168,7 @@ def _precheck(
 def _sync_one(
     manifest: Manifest,
     facts: Facts,
-    effort: Effort,
+    view: View,
     state: State,
     op: Operation,
     failed: set[str],
@@ -177,7 +177,7 @@ def _sync_one(
     autostash: bool,
     push: bool,
 ) -> SyncOutcome:
-    view = derive_all(manifest, facts)[effort.id]
+    effort = view.effort
     base = _base_ref(manifest, facts, view)
     outcome = SyncOutcome(effort.id, view.branch, base, view.sha, view.sha, SKIPPED)
     why, holder = _precheck(facts, view, failed, autostash=autostash, copies=manifest.worktree.copy)
@@ -265,11 +265,9 @@ def _push(manifest: Manifest, facts: Facts, outcome: SyncOutcome) -> None:
     outcome.notes.append(f"pushed to {remote} (force-with-lease)")
 
 
-def _predict(
-    manifest: Manifest, facts: Facts, state: State, effort: Effort, *, mode: str, autostash: bool
-) -> SyncOutcome:
+def _predict(manifest: Manifest, facts: Facts, state: State, view: View, *, mode: str, autostash: bool) -> SyncOutcome:
     """--dry-run: what sync would do, conflicts predicted by a trial merge; nothing changes."""
-    view = derive_all(manifest, facts)[effort.id]
+    effort = view.effort
     base = _base_ref(manifest, facts, view)
     outcome = SyncOutcome(effort.id, view.branch, base, view.sha, view.sha, SKIPPED)
     why, _ = _precheck(facts, view, set(), autostash=autostash, copies=manifest.worktree.copy)

@@ -143,6 +143,11 @@ def _undo(facts: _Facts, state: State, last: Operation, op: Operation, result: U
     for effort_id, before in last.records.items():
         state.touch(op, effort_id)
         state.efforts[effort_id] = EffortRecord(**before)
+    # A worktree added back is a fresh checkout: its copied files and setup are still to do.
+    for effort_id, record in state.efforts.items():
+        if record.worktree in op.worktrees_created:
+            state.touch(op, effort_id).setup = None
+            result.steps.append(f"`wtorch create-wave` will copy files and run setup in {record.worktree} again")
     for branch, chunks in last.splits.items():
         state.set_split(op, branch, chunks)
 

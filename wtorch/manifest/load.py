@@ -339,13 +339,21 @@ def _check_templates(
             if problem and name not in reported:
                 reported.add(name)  # one line per template, not one per effort
                 problems.add(("project", name), problem)
-        if effort.branch in branches:
+        if effort.branch == project.base:
+            problems.add(key, f"effort '{effort.id}' gets the branch '{effort.branch}', which is project.base")
+        elif effort.branch in branches:
             problems.add(
                 key, f"efforts '{branches[effort.branch]}' and '{effort.id}' get the same branch '{effort.branch}'"
             )
         branches.setdefault(effort.branch, effort.id)
         wt_root = templates.worktree_root(project.worktree_template, values, root)
-        if wt_root not in effort.worktree.parents:
+        if effort.worktree == root / ".git" or root / ".git" in effort.worktree.parents:
+            problems.add(
+                ("project", "worktree_template"),
+                f"'project.worktree_template' gives '{effort.worktree}' for effort '{effort.id}', "
+                "which is inside the repository's .git directory",
+            )
+        elif wt_root not in effort.worktree.parents:
             if "worktree_template" not in reported:
                 reported.add("worktree_template")
                 problems.add(
