@@ -318,7 +318,9 @@ def test_a_failure_that_is_not_a_conflict_is_reported_and_the_rest_carries_on(cl
     repo.fsck()
 
 
-def test_ctrl_c_during_a_rebase_aborts_it_and_exits_130(cli: Any, project: Any, tmp_path: Path) -> None:
+def slow_rebase(cli: Any, project: Any, tmp_path: Path) -> tuple[Repo, Repo, str, Path]:
+    """An effort with six commits to replay through a slow checkout filter, so a rebase of it can be
+    interrupted half-way; (repo, worktree, tip, marker that appears once the rebase is checking out)."""
     repo = project(efforts('id = "a"'))
     assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
     a = wt(repo, "a")
@@ -327,10 +329,14 @@ def test_ctrl_c_during_a_rebase_aborts_it_and_exits_130(cli: Any, project: Any, 
     tip = repo.rev("feature/demo/a")
     repo.commit("upstream", {"up.txt": "up\n"})
     marker = tmp_path / "checking-out"
-    # A slow checkout filter keeps the rebase busy long enough to interrupt it half-way.
     repo.git("config", "filter.slow.smudge", f"touch {marker}; sleep 1; cat")
     (repo.path / ".git" / "info").mkdir(exist_ok=True)
     (repo.path / ".git" / "info" / "attributes").write_text("*.slow filter=slow\n")
+    return repo, a, tip, marker
+
+
+def test_ctrl_c_during_a_rebase_aborts_it_and_exits_130(cli: Any, project: Any, tmp_path: Path) -> None:
+    repo, a, tip, marker = slow_rebase(cli, project, tmp_path)
     proc = wtorch_process(repo, "sync", start_new_session=True)
     try:
         assert wait_for(marker)
@@ -371,17 +377,7 @@ def test_dry_run_agrees_with_sync_on_dirty_trees_and_squash_merged_parents(cli: 
 
 
 def test_sigterm_to_wtorch_alone_also_aborts_the_rebase(cli: Any, project: Any, tmp_path: Path) -> None:
-    repo = project(efforts('id = "a"'))
-    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
-    a = wt(repo, "a")
-    for i in range(6):
-        a.commit(f"c{i}", {f"f{i}.slow": f"{i}\n"})
-    tip = repo.rev("feature/demo/a")
-    repo.commit("upstream", {"up.txt": "up\n"})
-    marker = tmp_path / "checking-out"
-    repo.git("config", "filter.slow.smudge", f"touch {marker}; sleep 1; cat")
-    (repo.path / ".git" / "info").mkdir(exist_ok=True)
-    (repo.path / ".git" / "info" / "attributes").write_text("*.slow filter=slow\n")
+    repo, _, tip, marker = slow_rebase(cli, project, tmp_path)
     proc = wtorch_process(repo, "sync", start_new_session=True)
     try:
         assert wait_for(marker)
