@@ -202,3 +202,13 @@ def test_undo_deletes_the_chunk_branches(cli: Any, repo: Repo) -> None:
     assert '"feature/x" = [' not in state.split("[[operations]]")[0]  # the lineage is gone with the branches
     assert cli("-C", repo.path, "undo").exit_code == 0  # redo
     assert '"feature/x" = [' in (repo.path / ".git" / "wtorch" / "state.toml").read_text().split("[[operations]]")[0]
+
+
+def test_a_smaller_second_split_names_the_branches_left_from_the_first(cli: Any, repo: Repo) -> None:
+    python_branch(repo)
+    base = ["-C", repo.path, "split", "feature/x", "--base", "main", "--apply", "--json"]
+    first = json.loads(cli(*base, "--max-lines", "40").stdout)
+    second = json.loads(cli(*base, "--max-lines", "200", "--force").stdout)
+    assert len(second["chunks"]) < len(first["chunks"])
+    left = [c["branch"] for c in first["chunks"][len(second["chunks"]) :]]
+    assert second["stale"] == left and all(name in repo.branches() for name in left)

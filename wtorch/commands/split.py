@@ -45,6 +45,8 @@ class SplitReport:
     applied: tuple[str, ...] = ()
     """Commits of the chunk branches, when --apply made them."""
     checks: list[CommandResult] = field(default_factory=list)
+    stale: tuple[str, ...] = ()
+    """Chunk branches of an earlier split of this branch that this one no longer has (kept, not deleted)."""
 
     @property
     def exit_code(self) -> int:
@@ -73,6 +75,7 @@ class SplitReport:
             ],
             "oversized": [{"files": list(o.files), "lines": o.lines, "why": o.why} for o in self.plan.oversized],
             "applied": bool(self.applied),
+            "stale": list(self.stale),
         }
         if self.applied:
             for chunk, commit in zip(data["chunks"], self.applied, strict=True):
@@ -209,6 +212,8 @@ def _apply(manifest: Manifest | None, repo: git.RepoInfo, report: SplitReport, *
                     git.refs.delete_ref(cwd, f"refs/heads/{name}", commit, message="wtorch: split rollback")
                 op.refs.clear()
                 raise
+            earlier = state.splits.get(report.target.branch, [])
+            report.stale = tuple(n for n in earlier if n not in report.names and n in existing)
             state.set_split(op, report.target.branch, list(report.names))
         finally:
             state.end(op)

@@ -40,6 +40,8 @@ def render_table(report: SplitReport, *, verbose: bool = False) -> None:
             row.append("[green]pass[/]" if check.ok else f"[red]fail ({check.returncode})[/]")
         table.add_row(*row)
     out.print(table)
+    if report.stale:
+        out.print(f"[yellow]left from an earlier split, not deleted:[/] {', '.join(report.stale)}")
     for o in plan.oversized:
         out.print(f"[yellow]oversized:[/] {', '.join(o.files)}: {o.lines} lines ({o.why})")
     if verbose:
