@@ -102,37 +102,12 @@ def test_apply_rolls_back_when_a_branch_cannot_be_made(cli: Any, repo: Repo) -> 
 
 def test_check_runs_in_every_chunk_and_leaves_no_worktree(cli: Any, repo: Repo) -> None:
     python_branch(repo)
-    result = cli(
-        "-C",
-        repo.path,
-        "split",
-        "feature/x",
-        "--base",
-        "main",
-        "--max-lines",
-        "40",
-        "--apply",
-        "--json",
-        "--check",
-        "test -f app/models.py",
-    )
+    split = ["-C", repo.path, "split", "feature/x", "--base", "main", "--max-lines", "40", "--apply"]
+    result = cli(*split, "--json", "--check", "test -f app/models.py")
     assert result.exit_code == 0, result.output
     checks = [c["check"]["ok"] for c in json.loads(result.stdout)["chunks"]]
     assert checks and all(checks)
-    failing = cli(
-        "-C",
-        repo.path,
-        "split",
-        "feature/x",
-        "--base",
-        "main",
-        "--max-lines",
-        "40",
-        "--apply",
-        "--force",
-        "--check",
-        "test -f app/api.py",
-    )
+    failing = cli(*split, "--force", "--check", "test -f app/api.py")
     assert failing.exit_code == 1 and "pass" in failing.stdout and "fail (1)" in failing.stdout
     assert repo.git("worktree", "list", "--porcelain").count("worktree ") == 1
 

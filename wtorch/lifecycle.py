@@ -97,7 +97,7 @@ def branch_name(effort: Effort, record: EffortRecord | None) -> str:
     return effort.branch
 
 
-def _derive_one(effort: Effort, facts: Facts, base_ref: str) -> Derived:
+def _derive_one(effort: Effort, facts: Facts) -> Derived:
     """planned / created / active / complete for one effort, against `project.base`."""
     record = facts.state.efforts.get(effort.id)
     name = branch_name(effort, record)
@@ -184,7 +184,7 @@ def _placements(
 
     def derive(effort: Effort) -> Derived:
         if only is None or effort.id in only:
-            return _derive_one(effort, facts, base_ref)
+            return _derive_one(effort, facts)
         name = branch_name(effort, facts.state.efforts.get(effort.id))
         ref = facts.branches.get(name)
         return Derived(CREATED if ref else PLANNED, name, ref.sha if ref else None)

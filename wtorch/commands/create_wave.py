@@ -179,24 +179,23 @@ def _plan_one(manifest: Manifest, facts: Facts, view: View, *, force: bool, push
     if view.sha is not None and not make_worktree and not run_setup and not publish:
         outcome.result, outcome.detail = EXISTS, f"{view.state}; worktree in place"
         return outcome, None
-    outcome.result = WOULD_CREATE
-    outcome.detail = _describe(view.sha is None, make_worktree, run_setup, publish, base)
     job = _Job(effort, view, base, view.sha is None, make_worktree, prune_first, run_setup, publish, notes)
     tracking = facts.branches.get(f"{manifest.project.remote}/{view.branch}") if manifest.project.remote else None
     if view.sha is None and tracking is not None:
         # Someone already published this effort: carry on from their branch, never fork a new one.
         job.published = tracking.sha
-        outcome.detail = outcome.detail.replace(f"branch from {base}", f"branch from {tracking.name}")
+    outcome.result, outcome.detail = WOULD_CREATE, _describe(job)
     return outcome, job
 
 
-def _describe(make_branch: bool, make_worktree: bool, run_setup: bool, push: bool, base: str) -> str:
-    parts = [f"branch from {base}" if make_branch else "adopt existing branch"]
-    if make_worktree:
+def _describe(job: _Job) -> str:
+    source = "its published commits" if job.published else job.base
+    parts = [f"branch from {source}" if job.make_branch else "adopt existing branch"]
+    if job.make_worktree:
         parts.append("add worktree")
-    elif run_setup:
+    elif job.run_setup:
         parts.append("finish setup")
-    if push:
+    if job.push:
         parts.append("push")
     return ", ".join(parts)
 
@@ -281,9 +280,7 @@ def _execute(
         return
     made = job.make_branch or job.make_worktree or job.run_setup
     outcome.result = CREATED_NOW if made else PUSHED
-    outcome.detail = _describe(job.make_branch, job.make_worktree, job.run_setup, job.push, job.base)
-    if job.published:
-        outcome.detail = outcome.detail.replace(f"branch from {job.base}", "branch from its published commits")
+    outcome.detail = _describe(job)
     outcome.notes.extend(job.notes)
     if job.make_worktree or job.run_setup:
         outcome.notes.extend(_copy_files(manifest, repo, effort.worktree))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wtorch.errors import GitError
+from wtorch.git import refs
 from wtorch.git.core import Result, run
 
 NULL_SHA = "0" * 40
@@ -66,16 +67,6 @@ def resolve_commits(cwd: Path, names: Sequence[str]) -> dict[str, str | None]:
     return found
 
 
-def merge_base(cwd: Path, a: str, b: str) -> str | None:
-    """The best common ancestor of two commits, None when their histories are unrelated."""
-    out = run(["merge-base", "--end-of-options", a, b], cwd=cwd, check=False)
-    if out.returncode == 1 and not out.stderr.strip():
-        return None
-    if not out.ok:
-        raise GitError(list(out.argv), out.returncode, out.stderr, out.stdout)
-    return out.stdout.strip()
-
-
 def merge_bases(cwd: Path, pairs: Sequence[tuple[str, str]]) -> list[str | None]:
     """merge-base of each (base, tip) pair of commit ids, one `rev-list` per distinct base.
 
@@ -94,7 +85,7 @@ def merge_bases(cwd: Path, pairs: Sequence[tuple[str, str]]) -> list[str | None]
             if len(boundary) <= 1:
                 found[base, tip] = boundary[0] if boundary else None
             else:
-                found[base, tip] = merge_base(cwd, base, tip)
+                found[base, tip] = refs.merge_base(cwd, base, tip)
     return [found[pair] for pair in pairs]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,8 +45,13 @@ def resolve(cwd: Path, rev: str) -> str | None:
 
 
 def merge_base(cwd: Path, a: str, b: str) -> str | None:
+    """The best common ancestor of two commits, None when their histories are unrelated."""
     out = run(["merge-base", "--end-of-options", a, b], cwd=cwd, check=False)
-    return out.stdout.strip() or None if out.ok else None
+    if out.returncode == 1 and not out.stderr.strip():
+        return None
+    if not out.ok:
+        raise GitError(list(out.argv), out.returncode, out.stderr, out.stdout)
+    return out.stdout.strip()
 
 
 def is_ancestor(cwd: Path, ancestor: str, descendant: str) -> bool:
@@ -95,11 +99,6 @@ def rename_branch(cwd: Path, old: str, new: str) -> None:
     run(["branch", "-m", "--end-of-options", old, new], cwd=cwd)
 
 
-def commits_since(cwd: Path, base: str, tip: str, *, limit: int = 500) -> list[str]:
-    out = run(["rev-list", f"--max-count={limit}", "--end-of-options", tip, f"^{base}"], cwd=cwd)
-    return out.stdout.split()
-
-
 def patch_id(cwd: Path, a: str, b: str) -> str | None:
     """The stable patch-id of the whole change a..b (None when empty)."""
     diff = run(["diff", "--no-color", "--no-ext-diff", "--end-of-options", a, b], cwd=cwd)
@@ -135,10 +134,6 @@ def ref_exists(cwd: Path, ref: str) -> bool:
     return run(["show-ref", "--verify", "--quiet", ref], cwd=cwd, check=False).ok
 
 
-def check_branch_name(cwd: Path, name: str) -> bool:
-    return run(["check-ref-format", "--branch", name], cwd=cwd, check=False).ok
-
-
 def submodule_paths(cwd: Path) -> list[str]:
     """Submodules declared in .gitmodules of the checkout at `cwd`."""
     if not (cwd / ".gitmodules").is_file():
@@ -149,11 +144,6 @@ def submodule_paths(cwd: Path) -> list[str]:
 
 def init_submodules(cwd: Path) -> None:
     run(["submodule", "update", "--init", "--recursive"], cwd=cwd)
-
-
-def log_subjects(cwd: Path, revs: Sequence[str]) -> list[str]:
-    out = run(["log", "--format=%s", "--end-of-options", *revs], cwd=cwd)
-    return out.stdout.splitlines()
 
 
 def push(cwd: Path, remote: str, branch: str, *, set_upstream: bool = False, lease: str | None = None) -> None:

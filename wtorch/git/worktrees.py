@@ -90,11 +90,6 @@ def changes(worktree: Path) -> list[tuple[bool, str]]:
     return found
 
 
-def dirty_count(worktree: Path) -> int:
-    """How many paths `changes` finds."""
-    return len(changes(worktree))
-
-
 def git_dir(worktree: Path) -> Path:
     """The private git directory of a worktree (for a linked one: <common>/worktrees/<name>)."""
     dotgit = worktree / ".git"
