@@ -14,16 +14,17 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff, plus the check that only wtorch/git/ touches GitPython or runs git."""
-    session.install("ruff", "-e", ".[test]")
-    session.run("ruff", "check", "wtorch", "tests", *session.posargs)
+    """ruff (lint and format), plus the check that only wtorch/git/ touches GitPython or runs git."""
+    session.install("-e", ".[test,lint]")
+    session.run("ruff", "check", "wtorch", "tests", "benchmarks", *session.posargs)
+    session.run("ruff", "format", "--check", "wtorch", "tests", "benchmarks")
     session.run("pytest", "-q", "tests/test_architecture.py")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
-    session.install("mypy", "-e", ".")
+    session.install("-e", ".[lint]")
     session.run("mypy", *session.posargs)
 
 

@@ -46,3 +46,26 @@ def test_graph_and_split_planner_are_pure() -> None:
         names = {n.split(".")[0] for n in imported(path)}
         assert not names & {"subprocess", "os", "git", "shutil"}, path
         assert not any(n.startswith("wtorch.git") for n in imported(path)), path
+
+
+def test_each_job_exists_once() -> None:
+    """The jobs issue 9 made single stay single: one operation frame, one worktree check, one pool."""
+    owners = {
+        ".begin(": {PACKAGE / "state.py"},  # the operation frame: StateStore.operation
+        ".locked(": {PACKAGE / "state.py"},
+        "operation_in_progress(": {PACKAGE / "safety.py"},  # is this worktree safe to touch?
+        "worktrees.changes(": {PACKAGE / "safety.py"},
+        "ThreadPoolExecutor": {PACKAGE / "process.py"},
+    }
+    for path in modules():
+        if PACKAGE / "git" in path.parents:
+            continue
+        text = path.read_text()
+        for needle, allowed in owners.items():
+            assert needle not in text or path in allowed, f"{path} has its own {needle!r}; use {sorted(allowed)}"
+
+
+def test_no_module_outgrows_its_seam() -> None:
+    for path in modules():
+        size = len(path.read_text().splitlines())
+        assert size <= 400, f"{path} has {size} lines: split it along its natural seam (STYLE.md)"

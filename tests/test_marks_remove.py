@@ -69,9 +69,10 @@ def test_remove_refuses_a_dirty_worktree_and_the_file_survives(cli: Any, project
     w.write("precious.txt", "do not lose me")
     result = cli("-C", repo.path, "remove", "a")
     assert result.exit_code == 1
-    assert f"refused worktree {w.path} (1 uncommitted change(s); commit or stash them (--force would lose them))" in (
-        result.stdout
-    )
+    assert (
+        f"refused worktree {w.path} (1 uncommitted change(s) in {w.path}: commit or stash them "
+        "(or --force, which discards them))"
+    ) in result.stdout
     assert (w.path / "precious.txt").read_text() == "do not lose me"
     assert "feature/demo/a" in repo.branches()
     repo.fsck()
@@ -96,7 +97,7 @@ def test_remove_refuses_a_locked_worktree(cli: Any, project: Any) -> None:
     assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
     repo.git("worktree", "lock", "--reason", "agent busy", str(wt(repo, "a").path))
     result = cli("-C", repo.path, "remove", "a")
-    assert result.exit_code == 1 and "(locked (agent busy); unlock it or use --force)" in result.stdout
+    assert result.exit_code == 1 and "is locked (agent busy): `git worktree unlock " in result.stdout
     assert wt(repo, "a").path.is_dir()
     assert cli("-C", repo.path, "remove", "a", "--force").exit_code == 0
     assert not wt(repo, "a").path.exists()
@@ -134,7 +135,7 @@ def test_marks_and_removals_are_logged(cli: Any, project: Any) -> None:
     Repo(wt(repo, "a").path).commit("x", {"x": "x\n"})
     cli("-C", repo.path, "defunct", "a", "--reason", "r")
     ops = StateStore(repo.path / ".git").read().operations
-    assert [op.command for op in ops] == ["create-wave 1", "defunct a"]
+    assert [op.command for op in ops] == ["create-wave 1", "defunct a --reason r"]
     moves = [(m.ref, m.before is None, m.after is None) for m in ops[1].refs]
     assert moves == [("refs/heads/feature/demo/a", False, True), ("refs/heads/feature/defunct-demo/a", True, False)]
 
@@ -144,7 +145,7 @@ def test_remove_never_takes_the_main_worktree(cli: Any, project: Any) -> None:
     repo.git("checkout", "-q", "-b", "feature/demo/a")
     result = cli("-C", repo.path, "remove", "a", "--force")
     assert result.exit_code == 1
-    assert f"refused worktree {repo.path} (it is the main worktree; wtorch never removes it)" in result.stdout
+    assert f"refused worktree {repo.path} ({repo.path} is the main worktree: wtorch never removes it)" in result.stdout
     assert repo.path.joinpath("wtorch.toml").exists() and "feature/demo/a" in repo.branches()
 
 
@@ -180,7 +181,7 @@ def test_defunct_refuses_a_branch_in_the_middle_of_a_rebase(cli: Any, project: A
     result = cli("-C", repo.path, "defunct", "a", "--reason", "stop")
     assert result.exit_code == 2
     assert result.stderr == (
-        f"wtorch: a rebase is in progress in {a.path}, which holds feature/demo/a: "
+        f"wtorch: cannot rename feature/demo/a: a rebase is in progress in {a.path}: "
         "finish it, or `git rebase --abort`, first\n"
     )
     a.git("rebase", "--abort")

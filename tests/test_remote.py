@@ -136,3 +136,33 @@ def test_the_second_machine_continues_from_the_published_branch(cli: Any, machin
     row = by_id(status(cli, m2))["a"]
     assert (row["state"], row["ahead"]) == ("active", 1)
     assert remote.git("rev-parse", "refs/heads/feature/demo/a").strip() == published
+
+
+def test_dry_run_and_real_sync_agree_on_a_remote_with_someone_elses_commits(cli: Any, machines: Any) -> None:
+    _remote, m1, m2 = machines
+    assert cli("-C", m1.path, "create-wave", "1", "--push").exit_code == 0
+    m2.git("fetch", "-q")
+    m2.git("checkout", "-q", "-b", "feature/demo/a", "origin/feature/demo/a")
+    m2.commit("colleague work", {"c.txt": "c\n"})
+    m2.git("push", "-q", "origin", "feature/demo/a")
+    m2.git("checkout", "-q", "main")
+    m2.commit("upstream", {"up.txt": "up\n"})
+    m2.git("push", "-q", "origin", "main")
+    tips = {b: m1.rev(b) for b in ("feature/demo/a", "feature/demo/b")}
+    # m1 has not fetched: the dry run must fetch, as the real sync does, to see either change.
+    predicted = cli("-C", m1.path, "sync", "--push", "--dry-run", "--json")
+    assert {b: m1.rev(b) for b in tips} == tips
+    real = cli("-C", m1.path, "sync", "--push", "--json")
+    guess = {o["id"]: o for o in json.loads(predicted.stdout)["efforts"]}
+    done = {o["id"]: o for o in json.loads(real.stdout)["efforts"]}
+    assert guess["a"]["result"] == done["a"]["result"] == "skipped"
+    assert (
+        guess["a"]["why"]
+        == done["a"]["why"]
+        == (
+            "origin/feature/demo/a has commits that feature/demo/a lacks (pushed from elsewhere): "
+            "merge them into the branch first, then sync"
+        )
+    )
+    assert (guess["b"]["result"], done["b"]["result"]) == ("would sync", "synced")
+    assert guess["b"]["base"] == done["b"]["base"] == "origin/main"

@@ -137,7 +137,7 @@ def test_usage_errors(cli: Any, repo: Repo) -> None:
     no_base = cli("-C", repo.path, "split", "feature/x")
     assert no_base.exit_code == 2 and "split needs --base REF" in no_base.stderr
     unknown = cli("-C", repo.path, "split", "nope", "--base", "main")
-    assert unknown.exit_code == 2 and unknown.stderr == "wtorch: unknown branch or effort 'nope'\n"
+    assert unknown.exit_code == 2 and unknown.stderr == "wtorch: unknown branch 'nope'\n"
     check_only = cli("-C", repo.path, "split", "feature/x", "--base", "main", "--check", "true")
     assert check_only.exit_code == 2 and "--check runs in the chunk branches, so it needs --apply" in check_only.stderr
     zero = cli("-C", repo.path, "split", "feature/x", "--base", "main", "--max-lines", "0")
@@ -171,7 +171,8 @@ def test_undo_deletes_the_chunk_branches(cli: Any, repo: Repo) -> None:
     assert cli("-C", repo.path, "split", "feature/x", "--base", "main", "--max-lines", "40", "--apply").exit_code == 0
     assert len(repo.branches()) > 3
     undone = cli("-C", repo.path, "undo")
-    assert undone.exit_code == 0 and undone.stdout.startswith("undid 1: wtorch split --apply feature/x\n")
+    assert undone.exit_code == 0
+    assert undone.stdout.startswith("undid 1: wtorch split feature/x --base main --max-lines 40 --apply\n")
     assert repo.branches() == ["feature/x", "main"]
     state = (repo.path / ".git" / "wtorch" / "state.toml").read_text()
     assert '"feature/x" = [' not in state.split("[[operations]]")[0]  # the lineage is gone with the branches

@@ -66,7 +66,7 @@ def test_dirty_worktree_is_skipped_or_autostashed(cli: Any, project: Any) -> Non
     tip = repo.rev("feature/demo/a")
     code, rows = sync(cli, repo)
     assert code == 0 and rows["a"]["result"] == "skipped"
-    assert rows["a"]["why"] == f"1 uncommitted change(s) in {a.path} (commit them, or --autostash)"
+    assert rows["a"]["why"] == f"1 uncommitted change(s) in {a.path}: commit or stash them (or --autostash)"
     assert repo.rev("feature/demo/a") == tip and (a.path / "README.md").read_text() == "hello\nlocal edit\n"
     code, rows = sync(cli, repo, "--autostash")
     assert code == 0 and rows["a"]["result"] == "synced"
@@ -82,9 +82,7 @@ def test_user_rebase_in_progress_is_reported_not_touched(cli: Any, project: Any)
     tip = stop_in_a_rebase(repo, a)
     code, rows = sync(cli, repo)
     assert code == 0 and rows["a"]["result"] == "skipped"
-    assert rows["a"]["why"] == (
-        f"a rebase is in progress in {a.path} (interrupted?): finish it, or `git rebase --abort`"
-    )
+    assert rows["a"]["why"] == (f"a rebase is in progress in {a.path}: finish it, or `git rebase --abort`")
     assert repo.rev("feature/demo/a") == tip
     assert (Path(a.git("rev-parse", "--absolute-git-dir").strip()) / "rebase-merge").exists()
     a.git("rebase", "--abort")
@@ -181,15 +179,15 @@ def test_undo_after_sync_and_redo(cli: Any, project: Any) -> None:
     assert sync(cli, repo)[0] == 0
     synced = repo.rev("feature/demo/a")
     log = cli("-C", repo.path, "log").stdout
-    assert "wtorch sync --strategy rebase" in log and "wtorch create-wave 1" in log
+    assert "wtorch sync --json" in log and "wtorch create-wave 1" in log
     undone = cli("-C", repo.path, "undo")
     assert undone.exit_code == 0, undone.output
-    assert undone.stdout.startswith("undid 2: wtorch sync --strategy rebase\n")
+    assert undone.stdout.startswith("undid 2: wtorch sync --json\n")
     assert (
         repo.rev("feature/demo/a") == tip and not (a.path / "up.txt").exists() and a.git("status", "--porcelain") == ""
     )
     redo = cli("-C", repo.path, "undo")
-    assert redo.exit_code == 0 and redo.stdout.startswith("undid 3: wtorch undo 2 (sync --strategy rebase)\n")
+    assert redo.exit_code == 0 and redo.stdout.startswith("undid 3: wtorch undo (undid 2: wtorch sync --json)\n")
     assert repo.rev("feature/demo/a") == synced and (a.path / "up.txt").exists()
     repo.fsck()
 
@@ -206,7 +204,8 @@ def test_undo_refused_while_a_worktree_is_dirty(cli: Any, project: Any) -> None:
     refused = cli("-C", repo.path, "undo")
     assert refused.exit_code == 1
     assert refused.stderr == (
-        f"wtorch: cannot undo `sync --strategy rebase`: {a.path} has 1 uncommitted change(s). Nothing was changed.\n"
+        f"wtorch: cannot undo `sync --json`: 1 uncommitted change(s) in {a.path}: commit or stash them. "
+        "Nothing was changed.\n"
     )
     assert repo.rev("feature/demo/a") == synced and (a.path / "notes.txt").read_text() == "unsaved thoughts"
 

@@ -19,6 +19,8 @@ class Options:
     repo: Path | None = None
     verbose: bool = False
     color: bool = True
+    argv: tuple[str, ...] = ()
+    """The command line as typed (after `wtorch`): what the operations log records."""
 
     @property
     def start(self) -> Path:

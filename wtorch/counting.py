@@ -7,19 +7,17 @@ written out as plain git commands.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
+from wtorch.choices import CountMode
 from wtorch.errors import UsageError
 from wtorch.git import diff
 from wtorch.globs import Glob, compile_glob
+from wtorch.process import parallel_map
 
-COUNT_MODES = ("changed", "added")
 LOCK_FILES = frozenset(
     {
         "package-lock.json",
@@ -43,8 +41,6 @@ GENERATED_HEADER = re.compile(rb"^\s*[^\w\s]{0,4}\s*Code generated .*DO NOT EDIT
 ATTRIBUTES = ("linguist-generated", "linguist-vendored", "diff")
 _SET = ("set", "true")
 _OFF = ("unset", "false")
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -67,7 +63,7 @@ class LineCount:
     branch: str
     base: str
     merge_base: str
-    count: str
+    count: CountMode
     lines: int
     added: int
     deleted: int
@@ -90,11 +86,11 @@ class LineCount:
         return sum(1 for f in self.files if f.excluded is None and not f.binary)
 
 
-def weight(file: CountedFile, count: str) -> int:
+def weight(file: CountedFile, count: CountMode) -> int:
     """The lines a file would count if it were not excluded (0 for a binary file)."""
     if file.binary:
         return 0
-    return file.added + (file.deleted if count == "changed" else 0)
+    return file.added + (file.deleted if count == CountMode.CHANGED else 0)
 
 
 def count_lines(
@@ -102,7 +98,7 @@ def count_lines(
     *,
     base: str,
     branch: str,
-    count: str = "changed",
+    count: CountMode = CountMode.CHANGED,
     exclude: Sequence[str] = (),
     default_excludes: bool = True,
 ) -> LineCount:
@@ -114,7 +110,7 @@ def count_many(
     cwd: Path,
     pairs: Sequence[tuple[str, str]],
     *,
-    count: str = "changed",
+    count: CountMode = CountMode.CHANGED,
     exclude: Sequence[str] = (),
     default_excludes: bool = True,
     jobs: int | None = None,
@@ -125,8 +121,9 @@ def count_many(
     `cat-file` reads every header and `.gitattributes`, one `check-attr` per distinct attribute
     view answers for all paths; only the diffs run per branch, in a thread pool.
     """
-    if count not in COUNT_MODES:
+    if count not in [mode.value for mode in CountMode]:
         raise UsageError(f"unknown count mode {count!r}: use 'changed' or 'added'")
+    count = CountMode(count)
     rules = _Rules(tuple(_compile(p) for p in exclude), default_excludes)
     if not pairs:
         return []
@@ -143,21 +140,12 @@ def count_many(
         if fork is None:
             raise UsageError(f"'{branch}' and '{base}' have no common history, so there is no change to count")
     ranges = [(fork or "", tip) for fork, tip in zip(forks, tips, strict=True)]
-    changes = _parallel(lambda r: diff.numstat(top, *r), ranges, jobs)
+    changes = parallel_map(lambda r: diff.numstat(top, *r), ranges, jobs=jobs)
     attributes, heads = _facts(top, tips, changes, rules)
     return [
         _assemble(pair, rng, entries, attrs, heads, count, rules)
         for pair, rng, entries, attrs in zip(pairs, ranges, changes, attributes, strict=True)
     ]
-
-
-def _parallel(func: Callable[[T], R], items: Sequence[T], jobs: int | None) -> list[R]:
-    """Per-branch git work in a thread pool (each call is its own git process), order kept."""
-    workers = min(jobs or 4 * (os.cpu_count() or 1), 32, len(items))
-    if workers <= 1:
-        return [func(item) for item in items]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(func, items))
 
 
 def _compile(pattern: str) -> Glob:
@@ -186,7 +174,7 @@ def _assemble(
     entries: Sequence[diff.DiffEntry],
     attrs: Attributes,
     heads: dict[str, bytes],
-    count: str,
+    count: CountMode,
     rules: _Rules,
 ) -> LineCount:
     files = []
@@ -196,7 +184,7 @@ def _assemble(
         why = _why(entry, rules, mine, heads.get(_blob_of(entry), b""))
         # A file the tip's attributes call binary (-diff) shows no lines, whatever numstat saw.
         added, deleted = (0, 0) if binary else (entry.added or 0, entry.deleted or 0)
-        lines = 0 if binary or why else added + (deleted if count == "changed" else 0)
+        lines = 0 if binary or why else added + (deleted if count == CountMode.CHANGED else 0)
         files.append(CountedFile(entry.path, entry.old_path, added, deleted, lines, binary, why, entry.status))
     kept = [f for f in files if f.excluded is None and not f.binary]
     return LineCount(

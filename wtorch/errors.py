@@ -33,6 +33,12 @@ class LockHeldError(WtorchError):
     """Another wtorch holds the repository lock."""
 
 
+class UndoRefused(WtorchError):
+    """Undo would lose work or overwrite something that moved since; nothing was changed."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+
 class GitError(WtorchError):
     """git failed where it was not expected to."""
 

@@ -213,3 +213,28 @@ def path_conflicts(paths: Mapping[str, Iterable[str]]) -> list[PathConflict]:
             if shared:
                 found.append(PathConflict((a, b), tuple(dict.fromkeys(shared))))
     return found
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an effort builds from (SPEC §3): the base ref, or why it cannot start."""
+
+    base: str | None
+    blocked_by: tuple[str, ...]
+    stacked_on: str | None = None
+
+
+def place(
+    depends_on: Sequence[str], complete: Mapping[str, bool], started: Mapping[str, str | None], project_base: str
+) -> Placement:
+    """The base of an effort from its dependencies: project.base when all are complete; the branch of
+    the one that is not, when it has been started (`started` maps an effort to its branch, None before
+    it has one); else blocked by the incomplete ones."""
+    incomplete = [d for d in depends_on if not complete[d]]
+    if not incomplete:
+        return Placement(project_base, ())
+    if len(incomplete) == 1:
+        branch = started[incomplete[0]]
+        if branch is not None:
+            return Placement(branch, (), stacked_on=incomplete[0])
+    return Placement(None, tuple(incomplete))

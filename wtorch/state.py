@@ -12,16 +12,18 @@ import datetime as dt
 import fcntl
 import json
 import os
+import shlex
 import socket
 import time
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
+from wtorch.choices import Mark
 from wtorch.errors import LockHeldError, UsageError
 
 STATE_VERSION = 1
@@ -44,11 +46,20 @@ class EffortRecord:
     """"ok", or what failed; None until setup has run to the end."""
     last_sync_at: str | None = None
     last_sync_result: str | None = None
-    mark: str | None = None
-    """"complete" or "defunct" when marked explicitly."""
+    mark: Mark | None = None
+    """Set by `wtorch complete` or `wtorch defunct`."""
     mark_reason: str | None = None
     mark_at: str | None = None
     defunct_branch: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.mark is not None:
+            self.mark = Mark(self.mark)  # as read back from the file: a word, checked
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EffortRecord:
+        """A record as the state file (or an undo entry) keeps it; unknown fields are dropped."""
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
 @dataclass
@@ -141,10 +152,7 @@ def _to_toml(state: State) -> dict[str, Any]:
 
 
 def _from_toml(data: dict[str, Any]) -> State:
-    known = set(EffortRecord.__dataclass_fields__)
-    efforts = {
-        k: EffortRecord(**{f: v for f, v in rec.items() if f in known}) for k, rec in data.get("efforts", {}).items()
-    }
+    efforts = {k: EffortRecord.from_dict(rec) for k, rec in data.get("efforts", {}).items()}
     operations = []
     for op in data.get("operations", []):
         refs = [RefMove(m["ref"], m.get("before"), m.get("after")) for m in op.get("refs", [])]
@@ -184,7 +192,12 @@ class StateStore:
             ) from None
         if data.get("version") != STATE_VERSION:
             raise UsageError(f"{self.path} has state version {data.get('version')}, this wtorch reads {STATE_VERSION}")
-        return _from_toml(data)
+        try:
+            return _from_toml(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise UsageError(
+                f"{self.path} is damaged ({exc!r}); delete it to rebuild (explicit marks are lost)"
+            ) from None
 
     def write(self, state: State) -> None:
         """Stage in a temporary file beside the target, then rename: readers see old or new, never half."""
@@ -212,6 +225,19 @@ class StateStore:
                 os.ftruncate(fd, 0)
         finally:
             os.close(fd)  # closing releases the flock; a killed process releases it too
+
+    @contextlib.contextmanager
+    def operation(self, argv: Sequence[str]) -> Iterator[tuple[State, Operation]]:
+        """The frame of every mutating command: the lock, the state read once, and one log entry
+        naming the command line as typed. The entry is saved with every write (an interrupted run
+        leaves its trace) and dropped at the end when the command changed nothing."""
+        command = shlex.join(argv)
+        with self.locked(command) as state:
+            operation = state.begin(command)
+            try:
+                yield state, operation
+            finally:
+                state.end(operation)
 
     def _acquire(self, fd: int, command: str, wait: float) -> None:
         deadline = time.monotonic() + wait

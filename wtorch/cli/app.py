@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 from wtorch import __version__
 from wtorch.errors import EXIT_GIT, EXIT_INTERRUPTED, ManifestError, WtorchError
 
+ARGV_KEY = "wtorch.argv"
 EPILOG = (
     "Docs: docs/ in the wtorch repository. "
     "Exit codes: 0 ok, 1 check failed, 2 usage or manifest error, 3 git failed, 130 interrupted."
@@ -22,6 +23,15 @@ EPILOG = (
 
 class _Group(TyperGroup):
     """Turns every error into a message and an exit code (SPEC §5); tracebacks only with --verbose."""
+
+    def make_context(self, info_name: Any, args: Any, parent: Any = None, **extra: Any) -> Any:
+        typed = tuple(args)  # before parsing consumes them
+        ctx = super().make_context(info_name, args, parent=parent, **extra)
+        # The operations log records the command as typed, from its name on: the global options
+        # before it (-C, --manifest, --no-color) say where and how, not what.
+        rest = [*getattr(ctx, "_protected_args", ()), *ctx.args]
+        ctx.meta[ARGV_KEY] = typed[len(typed) - len(rest) :] if rest else typed
+        return ctx
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -96,7 +106,8 @@ def _global(
 
     output.configure(color=not no_color)
     _interrupt_on_termination()
-    ctx.obj = Options(manifest=manifest, repo=repo, verbose=verbose, color=not no_color)
+    argv = tuple(ctx.meta.get(ARGV_KEY, ()))
+    ctx.obj = Options(manifest=manifest, repo=repo, verbose=verbose, color=not no_color, argv=argv)
 
 
 def _on_termination(signum: int, frame: Any) -> None:

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
+from wtorch.choices import CountMode, GateFormat, SplitFormat
 from wtorch.cli.app import app
-
-
-class GateFormat(StrEnum):
-    table = "table"
-    json = "json"
-    github = "github"
-
-
-class CountMode(StrEnum):
-    changed = "changed"
-    added = "added"
 
 
 @app.command()
@@ -27,7 +16,9 @@ def gate(
     targets: Annotated[
         list[str] | None, typer.Argument(metavar="BRANCH|ID", help="Branches or effort ids (default: all).")
     ] = None,
-    wave: Annotated[int | None, typer.Option("--wave", help="Only the efforts of this wave.")] = None,
+    wave: Annotated[
+        list[int] | None, typer.Option("--wave", help="Only the efforts of this wave (repeatable).")
+    ] = None,
     max_lines: Annotated[
         int | None, typer.Option("--max-lines", help="The budget (default: gate.max_lines, else 800).")
     ] = None,
@@ -40,7 +31,7 @@ def gate(
     no_default_excludes: Annotated[
         bool, typer.Option("--no-default-excludes", help="Count lock files, vendor/, generated code too.")
     ] = False,
-    format: Annotated[GateFormat, typer.Option("--format", "-f", help="Output format.")] = GateFormat.table,
+    format: Annotated[GateFormat, typer.Option("--format", "-f", help="Output format.")] = GateFormat.TABLE,
     json_: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
 ) -> None:
     """Check each branch against the line budget, counted from its merge-base with its base. Exit 1 when any is over.
@@ -57,27 +48,21 @@ def gate(
         options.start,
         context.load_optional(options, repo),
         repo,
-        targets=tuple(targets or ()),
-        wave=wave,
+        names=tuple(targets or ()),
+        waves=tuple(wave or ()),
         base=base,
         max_lines=max_lines,
-        count=count.value if count else None,
+        count=count,
         default_excludes=not no_default_excludes,
     )
-    chosen = GateFormat.json if json_ else format
-    if chosen is GateFormat.json:
+    chosen = GateFormat.JSON if json_ else format
+    if chosen is GateFormat.JSON:
         output.emit_json(report.to_json())
-    elif chosen is GateFormat.github:
+    elif chosen is GateFormat.GITHUB:
         output.emit_text(render.render_github(report, verbose=options.verbose))
     else:
         render.render_table(report, verbose=options.verbose)
     raise typer.Exit(report.exit_code)
-
-
-class SplitFormat(StrEnum):
-    table = "table"
-    json = "json"
-    mermaid = "mermaid"
 
 
 @app.command("split")
@@ -97,7 +82,7 @@ def split_(
     check: Annotated[
         str | None, typer.Option("--check", help="With --apply: run CMD at every chunk in a temporary worktree.")
     ] = None,
-    format: Annotated[SplitFormat, typer.Option("--format", "-f", help="Output format.")] = SplitFormat.table,
+    format: Annotated[SplitFormat, typer.Option("--format", "-f", help="Output format.")] = SplitFormat.TABLE,
     json_: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
 ) -> None:
     """Plan how to cut a branch into a stack of chunks under the budget, each only needing earlier ones.
@@ -114,11 +99,19 @@ def split_(
     chosen = resolve_target(manifest, repo, target, base, ctx.obj.start)
     with progress.progress_bar(0, "check") as step:
         report = run_split(
-            manifest, repo, chosen, max_lines=max_lines, apply=apply, force=force, check=check, progress=step
+            manifest,
+            repo,
+            chosen,
+            max_lines=max_lines,
+            apply=apply,
+            force=force,
+            check=check,
+            progress=step,
+            argv=ctx.obj.argv,
         )
-    if json_ or format is SplitFormat.json:
+    if json_ or format is SplitFormat.JSON:
         output.emit_json(report.to_json())
-    elif format is SplitFormat.mermaid:
+    elif format is SplitFormat.MERMAID:
         output.emit_text(render.render_mermaid(report))
     else:
         render.render_table(report, verbose=ctx.obj.verbose)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from wtorch.cli.app import app
+
+if TYPE_CHECKING:
+    from wtorch.commands.marks import MarkResult
 
 
 @app.command("create-wave")
@@ -44,9 +48,10 @@ def create_wave(
             force=force,
             push=push,
             progress=step,
+            argv=ctx.obj.argv,
         )
     if json_:
-        output.emit_json(render.create_wave_json(result))
+        output.emit_json(result.to_json())
     else:
         render.render_create_wave(result)
     raise typer.Exit(result.exit_code)
@@ -55,7 +60,7 @@ def create_wave(
 @app.command()
 def status(
     ctx: typer.Context,
-    wave: Annotated[int | None, typer.Option("--wave", help="Only this wave.")] = None,
+    wave: Annotated[list[int] | None, typer.Option("--wave", help="Only this wave (repeatable).")] = None,
     remote: Annotated[
         bool, typer.Option("--remote", help="Fetch, and show efforts living on other machines from the remote.")
     ] = False,
@@ -70,70 +75,69 @@ def status(
     from wtorch.output import lifecycle as render
 
     repo = context.require_repo(ctx.obj)
-    report = run_status(context.load(ctx.obj, repo=repo), repo, wave=wave, remote=remote)
+    report = run_status(context.load(ctx.obj, repo=repo), repo, waves=tuple(wave or ()), remote=remote)
     if json_:
         output.emit_json(report.to_json())
     else:
         render.render_status(report)
 
 
-def _mark(ctx: typer.Context, action: str, effort_id: str, reason: str | None = None) -> None:
+def _mark(ctx: typer.Context, run: Callable[..., MarkResult], effort_id: str, **options: Any) -> None:
     from wtorch import context
-    from wtorch.commands import marks
 
     repo = context.require_repo(ctx.obj)
-    manifest = context.load(ctx.obj, repo=repo)
-    if action == "complete":
-        result = marks.run_complete(manifest, repo, effort_id, reason=reason)
-    elif action == "defunct":
-        result = marks.run_defunct(manifest, repo, effort_id, reason=reason or "")
-    else:
-        result = marks.run_reopen(manifest, repo, effort_id)
+    result = run(context.load(ctx.obj, repo=repo), repo, effort_id, argv=ctx.obj.argv, **options)
     typer.echo(result.message)
 
 
 @app.command()
 def complete(
     ctx: typer.Context,
-    effort_id: Annotated[str, typer.Argument(metavar="ID", help="The effort.")],
+    effort_id: Annotated[str, typer.Argument(metavar="ID|BRANCH", help="The effort: its id or its branch.")],
     reason: Annotated[str | None, typer.Option("--reason", help="Why (shown in status and report).")] = None,
 ) -> None:
     """Mark an effort complete by hand (merges, squash-merges included, are detected without this).
 
     Example: wtorch complete p6w1-synctarget-controller --reason "merged upstream as #1234"
     """
-    _mark(ctx, "complete", effort_id, reason)
+    from wtorch.commands.marks import run_complete
+
+    _mark(ctx, run_complete, effort_id, reason=reason)
 
 
 @app.command()
 def defunct(
     ctx: typer.Context,
-    effort_id: Annotated[str, typer.Argument(metavar="ID", help="The effort.")],
+    effort_id: Annotated[str, typer.Argument(metavar="ID|BRANCH", help="The effort: its id or its branch.")],
     reason: Annotated[str, typer.Option("--reason", help="Why the work is abandoned (required).")],
 ) -> None:
     """Mark an effort defunct: its branch is renamed by defunct_template and kept, never deleted.
 
     Example: wtorch defunct p9w3-canary --reason "built before the wave-1 metrics existed"
     """
-    _mark(ctx, "defunct", effort_id, reason)
+    from wtorch.commands.marks import run_defunct
+
+    _mark(ctx, run_defunct, effort_id, reason=reason)
 
 
 @app.command()
 def reopen(
     ctx: typer.Context,
-    effort_id: Annotated[str, typer.Argument(metavar="ID", help="The effort.")],
+    effort_id: Annotated[str, typer.Argument(metavar="ID|BRANCH", help="The effort: its id or its branch.")],
 ) -> None:
     """Clear a complete or defunct mark; a defunct branch gets its name back.
 
     Example: wtorch reopen p9w3-canary
     """
-    _mark(ctx, "reopen", effort_id)
+    from wtorch.commands.marks import run_reopen
+
+    _mark(ctx, run_reopen, effort_id)
 
 
 @app.command()
 def remove(
     ctx: typer.Context,
-    effort_id: Annotated[str, typer.Argument(metavar="ID", help="The effort.")],
+    effort_id: Annotated[str, typer.Argument(metavar="ID|BRANCH", help="The effort: its id or its branch.")],
     force: Annotated[
         bool, typer.Option("--force", help="Also a dirty or locked worktree, and an unmerged branch.")
     ] = False,
@@ -147,7 +151,7 @@ def remove(
     from wtorch.output import lifecycle as render
 
     repo = context.require_repo(ctx.obj)
-    result = run_remove(context.load(ctx.obj, repo=repo), repo, effort_id, force=force)
+    result = run_remove(context.load(ctx.obj, repo=repo), repo, effort_id, force=force, argv=ctx.obj.argv)
     render.render_remove(result)
     raise typer.Exit(result.exit_code)
 
@@ -167,6 +171,6 @@ def prune(
     from wtorch.output import lifecycle as render
 
     repo = context.require_repo(ctx.obj)
-    result = run_prune(context.load(ctx.obj, repo=repo), repo, merged=merged, dry_run=dry_run)
+    result = run_prune(context.load(ctx.obj, repo=repo), repo, merged=merged, dry_run=dry_run, argv=ctx.obj.argv)
     render.render_remove(result)
     raise typer.Exit(result.exit_code)

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
+from wtorch.choices import PlanFormat
 from wtorch.cli.app import app
-
-
-class PlanFormat(StrEnum):
-    table = "table"
-    markdown = "markdown"
-    mermaid = "mermaid"
-    json = "json"
 
 
 @app.command()
 def plan(
     ctx: typer.Context,
-    format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.table,
+    format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.TABLE,
     json_: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
 ) -> None:
     """Validate the manifest and show the plan: waves, critical path, dependency and path-conflict matrices.
@@ -32,12 +25,12 @@ def plan(
     from wtorch.output import plan as render
 
     report = run_plan(context.load(ctx.obj))
-    chosen = PlanFormat.json if json_ else format
-    if chosen is PlanFormat.json:
+    chosen = PlanFormat.JSON if json_ else format
+    if chosen is PlanFormat.JSON:
         output.emit_json(report.to_json())
-    elif chosen is PlanFormat.markdown:
+    elif chosen is PlanFormat.MARKDOWN:
         output.emit_text(render.render_markdown(report))
-    elif chosen is PlanFormat.mermaid:
+    elif chosen is PlanFormat.MERMAID:
         output.emit_text(render.render_mermaid(report))
     else:
         render.render_table(report)

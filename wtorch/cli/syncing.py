@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
+from wtorch.choices import Strategy
 from wtorch.cli.app import app
-
-
-class Strategy(StrEnum):
-    rebase = "rebase"
-    merge = "merge"
 
 
 @app.command()
 def sync(
     ctx: typer.Context,
-    ids: Annotated[list[str] | None, typer.Argument(metavar="[ID]...", help="Only these efforts.")] = None,
-    wave: Annotated[int | None, typer.Option("--wave", help="Only this wave.")] = None,
+    ids: Annotated[
+        list[str] | None, typer.Argument(metavar="[ID|BRANCH]...", help="Only these efforts (ids or branch names).")
+    ] = None,
+    wave: Annotated[list[int] | None, typer.Option("--wave", help="Only this wave (repeatable).")] = None,
     strategy: Annotated[Strategy | None, typer.Option("--strategy", help="Default: sync.strategy.")] = None,
     autostash: Annotated[
         bool, typer.Option("--autostash", help="Sync dirty worktrees too, stashing and restoring their changes.")
@@ -43,16 +40,17 @@ def sync(
         result = run_sync(
             manifest,
             repo,
-            ids=tuple(ids or ()),
-            wave=wave,
-            strategy=strategy.value if strategy else None,
+            names=tuple(ids or ()),
+            waves=tuple(wave or ()),
+            strategy=strategy,
             autostash=autostash,
             push=push,
             dry_run=dry_run,
             progress=step,
+            argv=ctx.obj.argv,
         )
     if json_:
-        output.emit_json(render.sync_json(result))
+        output.emit_json(result.to_json())
     else:
         render.render_sync(result)
     raise typer.Exit(result.exit_code)
@@ -71,11 +69,11 @@ def log_(
     from wtorch.commands.undo import run_log
     from wtorch.output import sync as render
 
-    operations = run_log(context.require_repo(ctx.obj))
+    log = run_log(context.require_repo(ctx.obj))
     if json_:
-        output.emit_json(render.log_json(operations))
+        output.emit_json(log.to_json())
     else:
-        render.render_log(operations)
+        render.render_log(log)
 
 
 @app.command()
@@ -89,7 +87,8 @@ def undo(ctx: typer.Context) -> None:
 
     repo = context.require_repo(ctx.obj)
     manifest = context.load_optional(ctx.obj, repo)
-    result = run_undo(repo, copies=manifest.worktree.copy if manifest else ())
-    typer.echo(f"undid {result.undone.number}: wtorch {result.undone.command}")
+    result = run_undo(repo, copies=manifest.worktree.copy if manifest else (), argv=ctx.obj.argv)
+    undone = result.undone
+    typer.echo(f"undid {undone.number}: wtorch {undone.command}" + (f" ({undone.note})" if undone.note else ""))
     for step in result.steps:
         typer.echo(f"  {step}")

@@ -9,30 +9,22 @@ run made for it. A re-run adopts what exists and finishes what an interrupted ru
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from wtorch import git
+from wtorch import git, targets
+from wtorch.choices import CreateResult, EffortState
 from wtorch.errors import GitError, UsageError
-from wtorch.lifecycle import COMPLETE, DEFUNCT, Facts, View, derive_all, gather, select
+from wtorch.facts import Facts, gather
 from wtorch.manifest import Effort, Manifest
-from wtorch.runner import CommandResult, run_command
+from wtorch.process import ProcessResult
+from wtorch.runner import run_command
 from wtorch.state import EffortRecord, Operation, RefMove, State, StateStore, now
+from wtorch.states import View, derive_all
 
 Progress = Callable[[str], None]
-
-CREATED_NOW, EXISTS, REFUSED, FAILED, SETUP_FAILED, WOULD_CREATE, SKIPPED, PUSHED, PUSH_FAILED = (
-    "created",
-    "exists",
-    "refused",
-    "failed",
-    "setup failed",
-    "would create",
-    "skipped",
-    "pushed",
-    "push failed",
-)
 
 
 @dataclass
@@ -41,10 +33,22 @@ class Outcome:
     branch: str
     worktree: Path
     base: str | None
-    result: str
+    result: CreateResult
     detail: str = ""
     notes: list[str] = field(default_factory=list)
-    setup: list[CommandResult] = field(default_factory=list)
+    setup: list[ProcessResult] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "branch": self.branch,
+            "worktree": str(self.worktree),
+            "base": self.base,
+            "result": self.result,
+            "detail": self.detail,
+            "notes": list(self.notes),
+            "setup": [{"command": s.command, "returncode": s.returncode, "output": s.output} for s in self.setup],
+        }
 
 
 @dataclass(frozen=True)
@@ -55,11 +59,27 @@ class CreateWaveResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if any(o.result in (REFUSED, FAILED, SETUP_FAILED, PUSH_FAILED) for o in self.outcomes) else 0
+        return (
+            1
+            if any(
+                o.result
+                in (CreateResult.REFUSED, CreateResult.FAILED, CreateResult.SETUP_FAILED, CreateResult.PUSH_FAILED)
+                for o in self.outcomes
+            )
+            else 0
+        )
 
     @property
     def changed(self) -> bool:
-        return any(o.result in (CREATED_NOW, PUSHED) or o.notes for o in self.outcomes)
+        return any(o.result in (CreateResult.CREATED, CreateResult.PUSHED) or o.notes for o in self.outcomes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": 1,
+            "wave": self.wave,
+            "dry_run": self.dry_run,
+            "efforts": [o.to_json() for o in self.outcomes],
+        }
 
 
 @dataclass
@@ -88,46 +108,43 @@ def run_create_wave(
     force: bool = False,
     push: bool = False,
     progress: Progress | None = None,
+    argv: Sequence[str] = ("create-wave",),
 ) -> CreateWaveResult:
     efforts = _chosen(manifest, wave, only, owner)
     if push and not manifest.project.remote:
         raise UsageError("--push needs project.remote in the manifest")
     store = StateStore(repo.common_dir)
     if dry_run:
-        facts = gather(manifest, repo)
+        facts = gather(manifest, repo, store.read())
         return CreateWaveResult(
             wave, True, tuple(o for o, _ in _plan(manifest, facts, efforts, force=force, push=push))
         )
-    with store.locked(f"create-wave {wave}") as state:
-        facts = gather(manifest, repo)
+    with store.operation(argv) as (state, op):
+        facts = gather(manifest, repo, state)
         planned = _plan(manifest, facts, efforts, force=force, push=push)
-        op = state.begin(f"create-wave {wave}")
-        try:
-            outcomes: list[Outcome] = []
-            for outcome, job in planned:
-                if progress:
-                    progress(outcome.id)
-                if job is not None:
-                    _execute(manifest, repo, facts, job, outcome, state, op, save=lambda: store.write(state))
-                    store.write(state)  # after each effort: an interrupted run leaves an exact record
-                outcomes.append(outcome)
-        finally:
-            state.end(op)
+        outcomes: list[Outcome] = []
+        for outcome, job in planned:
+            if progress:
+                progress(outcome.id)
+            if job is not None:
+                _execute(manifest, repo, facts, job, outcome, state, op, save=lambda: store.write(state))
+                store.write(state)  # after each effort: an interrupted run leaves an exact record
+            outcomes.append(outcome)
     return CreateWaveResult(wave, False, tuple(outcomes))
 
 
 def _chosen(manifest: Manifest, wave: int, only: tuple[str, ...], owner: str | None) -> list[Effort]:
-    efforts = select(manifest, wave=wave)
+    efforts = targets.select(manifest, waves=(wave,))
     if only:
-        select(manifest, ids=only)  # unknown ids: usage error naming the valid ones
-        outside = [i for i in only if i not in {e.id for e in efforts}]
+        named = targets.select(manifest, names=only)  # unknown names: usage error naming the valid ones
+        outside = [e.id for e in named if e not in efforts]
         if outside:
             raise UsageError(f"--only {', '.join(outside)}: not in wave {wave} ({', '.join(e.id for e in efforts)})")
-        efforts = [e for e in efforts if e.id in only]
+        efforts = [e for e in efforts if e in named]
     if owner is not None:
         efforts = [e for e in efforts if e.owner == owner]
         if not efforts:
-            owners = sorted({e.owner for e in select(manifest, wave=wave) if e.owner})
+            owners = sorted({e.owner for e in targets.select(manifest, waves=(wave,)) if e.owner})
             raise UsageError(f"no effort of wave {wave} is owned by '{owner}' (owners: {', '.join(owners) or 'none'})")
     return efforts
 
@@ -144,8 +161,8 @@ def _plan(
 
 def _plan_one(manifest: Manifest, facts: Facts, view: View, *, force: bool, push: bool) -> tuple[Outcome, _Job | None]:
     effort = view.effort
-    outcome = Outcome(effort.id, view.branch, effort.worktree, view.placement.base, SKIPPED)
-    if view.state in (COMPLETE, DEFUNCT):
+    outcome = Outcome(effort.id, view.branch, effort.worktree, view.placement.base, CreateResult.SKIPPED)
+    if view.state in (EffortState.COMPLETE, EffortState.DEFUNCT):
         outcome.detail = f"{view.state}: nothing to create"
         return outcome, None
     notes: list[str] = []
@@ -153,7 +170,7 @@ def _plan_one(manifest: Manifest, facts: Facts, view: View, *, force: bool, push
     if base is None:
         blockers = ", ".join(view.placement.blocked_by)
         if view.sha is None and not force:
-            outcome.result = REFUSED
+            outcome.result = CreateResult.REFUSED
             several = len(view.placement.blocked_by) > 1
             outcome.detail = (
                 f"depends on {blockers}, which are not complete; it can stack on one parent only (--force bases it "
@@ -168,7 +185,7 @@ def _plan_one(manifest: Manifest, facts: Facts, view: View, *, force: bool, push
     outcome.base = base
     problem, worktree_job = _check_worktree(facts, view)
     if problem:
-        outcome.result, outcome.detail = REFUSED, problem
+        outcome.result, outcome.detail = CreateResult.REFUSED, problem
         return outcome, None
     make_worktree, prune_first = worktree_job
     record = facts.state.efforts.get(effort.id)
@@ -177,14 +194,14 @@ def _plan_one(manifest: Manifest, facts: Facts, view: View, *, force: bool, push
     # --push also publishes a branch an earlier run made but could not push.
     publish = push and f"{manifest.project.remote}/{view.branch}" not in facts.branches
     if view.sha is not None and not make_worktree and not run_setup and not publish:
-        outcome.result, outcome.detail = EXISTS, f"{view.state}; worktree in place"
+        outcome.result, outcome.detail = CreateResult.EXISTS, f"{view.state}; worktree in place"
         return outcome, None
     job = _Job(effort, view, base, view.sha is None, make_worktree, prune_first, run_setup, publish, notes)
     tracking = facts.branches.get(f"{manifest.project.remote}/{view.branch}") if manifest.project.remote else None
     if view.sha is None and tracking is not None:
         # Someone already published this effort: carry on from their branch, never fork a new one.
         job.published = tracking.sha
-    outcome.result, outcome.detail = WOULD_CREATE, _describe(job)
+    outcome.result, outcome.detail = CreateResult.WOULD_CREATE, _describe(job)
     return outcome, job
 
 
@@ -251,7 +268,7 @@ def _execute(
         if job.make_branch:
             base_ref = facts.branches.get(job.base)
             if base_ref is None:
-                outcome.result, outcome.detail = REFUSED, f"base branch {job.base} does not exist"
+                outcome.result, outcome.detail = CreateResult.REFUSED, f"base branch {job.base} does not exist"
                 return
             created_sha = job.published or base_ref.sha
             fork = git.refs.merge_base(cwd, base_ref.sha, created_sha) if job.published else created_sha
@@ -276,10 +293,10 @@ def _execute(
                 git.refs.delete_ref(cwd, f"refs/heads/{branch}", created_sha, message="wtorch: create-wave rollback")
             op.refs.pop()
         state.efforts[effort.id] = before
-        outcome.result, outcome.detail = FAILED, exc.stderr.strip() or str(exc)
+        outcome.result, outcome.detail = CreateResult.FAILED, exc.stderr.strip() or str(exc)
         return
     made = job.make_branch or job.make_worktree or job.run_setup
-    outcome.result = CREATED_NOW if made else PUSHED
+    outcome.result = CreateResult.CREATED if made else CreateResult.PUSHED
     outcome.detail = _describe(job)
     outcome.notes.extend(job.notes)
     if job.make_worktree or job.run_setup:
@@ -296,8 +313,8 @@ def _push(cwd: Path, remote: str, branch: str, outcome: Outcome) -> None:
         git.refs.push(cwd, remote, branch, set_upstream=True)
     except GitError as exc:
         reason = exc.stderr.strip().splitlines()[0] if exc.stderr.strip() else "push failed"
-        if outcome.result != SETUP_FAILED:
-            outcome.result, outcome.detail = PUSH_FAILED, reason
+        if outcome.result != CreateResult.SETUP_FAILED:
+            outcome.result, outcome.detail = CreateResult.PUSH_FAILED, reason
         outcome.notes.append(f"push to {remote} failed: {reason}; `wtorch create-wave --push` retries it")
         return
     outcome.notes.append(f"pushed to {remote}")
@@ -344,7 +361,7 @@ def _finish(manifest: Manifest, effort: Effort, outcome: Outcome, record: Effort
         try:
             git.refs.init_submodules(path)
         except GitError as exc:
-            outcome.result = SETUP_FAILED
+            outcome.result = CreateResult.SETUP_FAILED
             outcome.detail = f"submodules: {exc.stderr.strip()}"
             record.setup = outcome.detail
             return
@@ -352,7 +369,7 @@ def _finish(manifest: Manifest, effort: Effort, outcome: Outcome, record: Effort
         result = run_command(command, path)
         outcome.setup.append(result)
         if not result.ok:
-            outcome.result = SETUP_FAILED
+            outcome.result = CreateResult.SETUP_FAILED
             outcome.detail = f"setup `{command}` exited {result.returncode}"
             record.setup = outcome.detail
             return

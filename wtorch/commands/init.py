@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from wtorch.errors import UsageError
-from wtorch.refs import branch_name_problem, is_valid_name
+from wtorch.names import branch_name_problem, is_valid_name
 
 STARTER = """\
 # wtorch.toml: the wave manifest. Reference: docs/manifest.md

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from wtorch import git
+from wtorch import git, targets
+from wtorch.choices import EffortState, MergedHow
+from wtorch.choices import RemoveResult as Result
 from wtorch.errors import GitError
-from wtorch.lifecycle import COMPLETE, DEFUNCT, Facts, View, derive_all, gather, select, uncommitted
+from wtorch.facts import Facts, gather
 from wtorch.manifest import Manifest
+from wtorch.safety import Hazard, worktree_problem
 from wtorch.state import Operation, RefMove, StateStore
+from wtorch.states import View, derive_all
 
-REMOVED, KEPT, REFUSED, WOULD = "removed", "kept", "refused", "would remove"
+_MERGED = (MergedHow.MERGED, MergedHow.SQUASH_MERGED)
+_FORCE = {Hazard.DIRTY: "--force, which discards them", Hazard.LOCKED: "--force"}
 
 
 @dataclass(frozen=True)
@@ -20,130 +26,125 @@ class Action:
     """A worktree path or a branch name."""
     kind: str
     """"worktree", "branch" or "entry" (a stale worktree registration)."""
-    result: str
+    result: Result
     reason: str = ""
 
 
 @dataclass
-class RemoveResult:
+class RemoveReport:
     actions: list[Action] = field(default_factory=list)
     dry_run: bool = False
 
     @property
     def exit_code(self) -> int:
-        return 1 if any(a.result == REFUSED for a in self.actions) else 0
+        return 1 if any(a.result == Result.REFUSED for a in self.actions) else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": 1,
+            "dry_run": self.dry_run,
+            "actions": [
+                {"target": a.target, "kind": a.kind, "result": a.result, "reason": a.reason} for a in self.actions
+            ],
+        }
 
 
-def run_remove(manifest: Manifest, repo: git.RepoInfo, effort_id: str, *, force: bool = False) -> RemoveResult:
-    (effort,) = select(manifest, ids=(effort_id,))
-    result = RemoveResult()
-    with StateStore(repo.common_dir).locked(f"remove {effort_id}") as state:
-        facts = gather(manifest, repo)
+def run_remove(
+    manifest: Manifest, repo: git.RepoInfo, name: str, *, force: bool = False, argv: Sequence[str] = ("remove",)
+) -> RemoveReport:
+    effort = targets.effort(manifest, name)
+    report = RemoveReport()
+    with StateStore(repo.common_dir).operation(argv) as (state, op):
+        facts = gather(manifest, repo, state)
         view = derive_all(manifest, facts)[effort.id]
-        op = state.begin(f"remove {effort.id}" + (" --force" if force else ""))
-        try:
-            _remove_effort(facts, view, op, result, force=force, dry_run=False, copies=manifest.worktree.copy)
-        finally:
-            state.end(op)
-    return result
+        _Remover(facts, op, report, manifest.worktree.copy, force=force).effort(view)
+    return report
 
 
-def run_prune(manifest: Manifest, repo: git.RepoInfo, *, merged: bool = False, dry_run: bool = False) -> RemoveResult:
-    result = RemoveResult(dry_run=dry_run)
-    store = StateStore(repo.common_dir)
-    with store.locked("prune") as state:
-        facts = gather(manifest, repo)
-        op = state.begin("prune" + (" --merged" if merged else ""))
-        try:
-            _prune_stale(facts, result, op, dry_run=dry_run)
-            if merged:
-                views = derive_all(manifest, facts)
-                for view in views.values():
-                    if view.state == COMPLETE and view.merged_how in ("merged", "squash-merged"):
-                        _remove_effort(
-                            facts, view, op, result, force=False, dry_run=dry_run, copies=manifest.worktree.copy
-                        )
-        finally:
-            state.end(op)
-    return result
-
-
-def _prune_stale(facts: Facts, result: RemoveResult, op: Operation, *, dry_run: bool) -> None:
-    stale = [w for w in facts.worktrees[1:] if w.prunable is not None or w.missing]
-    for w in stale:
-        if w.locked is not None:
-            result.actions.append(Action(str(w.path), "entry", KEPT, f"missing but locked ({w.locked or 'no reason'})"))
-        else:
-            result.actions.append(Action(str(w.path), "entry", WOULD if dry_run else REMOVED, "directory is gone"))
-    if stale and not dry_run:
-        git.worktrees.prune_worktrees(facts.repo.main_worktree)
-        op.note = f"pruned {len(stale)} stale worktree entries"
-
-
-def _remove_effort(
-    facts: Facts,
-    view: View,
-    op: Operation,
-    result: RemoveResult,
+def run_prune(
+    manifest: Manifest,
+    repo: git.RepoInfo,
     *,
-    force: bool,
-    dry_run: bool,
-    copies: Sequence[str] = (),
-) -> None:
-    cwd = facts.repo.main_worktree
-    holder = facts.worktree_of(view.branch) if view.sha else None
-    if holder is not None and not holder.missing:
-        refusal = _refusal(facts, holder, force=force, copies=copies)
-        if refusal:
-            result.actions.append(Action(str(holder.path), "worktree", REFUSED, refusal))
-            return
-        if not dry_run:
-            try:
-                # Past the checks the worktree holds no work: what git may still object to (submodules,
-                # files wtorch copied in) is safe to let go.
-                git.worktrees.remove_worktree(cwd, holder.path, force=True)
-            except GitError as exc:
-                result.actions.append(Action(str(holder.path), "worktree", REFUSED, exc.stderr.strip()))
+    merged: bool = False,
+    dry_run: bool = False,
+    argv: Sequence[str] = ("prune",),
+) -> RemoveReport:
+    report = RemoveReport(dry_run=dry_run)
+    with StateStore(repo.common_dir).operation(argv) as (state, op):
+        facts = gather(manifest, repo, state)
+        remover = _Remover(facts, op, report, manifest.worktree.copy, dry_run=dry_run)
+        remover.stale_entries()
+        if merged:
+            for view in derive_all(manifest, facts).values():
+                if view.state == EffortState.COMPLETE and view.merged_how in _MERGED:
+                    remover.effort(view)
+    return report
+
+
+@dataclass
+class _Remover:
+    facts: Facts
+    op: Operation
+    report: RemoveReport
+    copies: Sequence[str]
+    force: bool = False
+    dry_run: bool = False
+
+    def done(self, target: str, kind: str, reason: str = "") -> None:
+        self.report.actions.append(
+            Action(target, kind, Result.WOULD_REMOVE if self.dry_run else Result.REMOVED, reason)
+        )
+
+    def stale_entries(self) -> None:
+        stale = [w for w in self.facts.worktrees[1:] if w.prunable is not None or w.missing]
+        for w in stale:
+            if w.locked is not None:
+                reason = f"missing but locked ({w.locked or 'no reason'})"
+                self.report.actions.append(Action(str(w.path), "entry", Result.KEPT, reason))
+            else:
+                self.done(str(w.path), "entry", "directory is gone")
+        if stale and not self.dry_run:
+            git.worktrees.prune_worktrees(self.facts.repo.main_worktree)
+            self.op.note = f"pruned {len(stale)} stale worktree entries"
+
+    def effort(self, view: View) -> None:
+        cwd = self.facts.repo.main_worktree
+        holder = self.facts.worktree_of(view.branch) if view.sha else None
+        if holder is not None and not holder.missing:
+            # --force goes past every hazard but one: the main worktree is never removed.
+            allowed = set(Hazard) - {Hazard.MAIN} if self.force else {Hazard.MISSING, Hazard.PRUNABLE}
+            problem = worktree_problem(holder, main=cwd, copies=self.copies, allow=allowed, overrides=_FORCE)
+            if problem is not None:
+                self.report.actions.append(Action(str(holder.path), "worktree", Result.REFUSED, str(problem)))
                 return
-            op.worktrees_removed.append(str(holder.path))
-            op.branches[str(holder.path)] = view.branch
-        result.actions.append(Action(str(holder.path), "worktree", WOULD if dry_run else REMOVED))
-    elif holder is not None and not dry_run:
-        git.worktrees.prune_worktrees(cwd)
-    _delete_branch(facts, view, op, result, force=force, dry_run=dry_run)
+            if not self.dry_run:
+                try:
+                    # Past the checks the worktree holds no work: what git may still object to
+                    # (submodules, files wtorch copied in) is safe to let go.
+                    git.worktrees.remove_worktree(cwd, holder.path, force=True)
+                except GitError as exc:
+                    self.report.actions.append(Action(str(holder.path), "worktree", Result.REFUSED, exc.stderr.strip()))
+                    return
+                self.op.worktrees_removed.append(str(holder.path))
+                self.op.branches[str(holder.path)] = view.branch
+            self.done(str(holder.path), "worktree")
+        elif holder is not None and not self.dry_run:
+            git.worktrees.prune_worktrees(cwd)
+        self.branch(view)
 
-
-def _refusal(facts: Facts, holder: git.Worktree, *, force: bool, copies: Sequence[str]) -> str | None:
-    if holder.path == facts.repo.main_worktree:
-        return "it is the main worktree; wtorch never removes it"
-    if force:
-        return None
-    if holder.locked is not None:
-        return f"locked ({holder.locked or 'no reason'}); unlock it or use --force"
-    operation = git.worktrees.operation_in_progress(holder.path)
-    if operation:
-        return f"a {operation} is in progress there; finish or abort it first"
-    dirty = len(uncommitted(holder.path, facts.repo.main_worktree, copies))
-    if dirty:
-        return f"{dirty} uncommitted change(s); commit or stash them (--force would lose them)"
-    return None
-
-
-def _delete_branch(
-    facts: Facts, view: View, op: Operation, result: RemoveResult, *, force: bool, dry_run: bool
-) -> None:
-    if view.sha is None:
-        return
-    if view.state == DEFUNCT:
-        result.actions.append(Action(view.branch, "branch", KEPT, "defunct branches are kept"))
-        return
-    merged = view.merged_how in ("merged", "squash-merged")
-    if not merged and not force:
-        why = "marked complete but not merged" if view.state == COMPLETE else "not merged"
-        result.actions.append(Action(view.branch, "branch", KEPT, f"{why}; --force deletes it"))
-        return
-    if not dry_run:
-        git.refs.delete_ref(facts.repo.main_worktree, f"refs/heads/{view.branch}", view.sha, message="wtorch: remove")
-        op.refs.append(RefMove(f"refs/heads/{view.branch}", view.sha, None))
-    reason = f"was {view.merged_how}" if merged else "forced"
-    result.actions.append(Action(view.branch, "branch", WOULD if dry_run else REMOVED, reason))
+    def branch(self, view: View) -> None:
+        if view.sha is None:
+            return
+        if view.state == EffortState.DEFUNCT:
+            self.report.actions.append(Action(view.branch, "branch", Result.KEPT, "defunct branches are kept"))
+            return
+        merged = view.merged_how in _MERGED
+        if not merged and not self.force:
+            why = "marked complete but not merged" if view.state == EffortState.COMPLETE else "not merged"
+            self.report.actions.append(Action(view.branch, "branch", Result.KEPT, f"{why}; --force deletes it"))
+            return
+        if not self.dry_run:
+            cwd = self.facts.repo.main_worktree
+            git.refs.delete_ref(cwd, f"refs/heads/{view.branch}", view.sha, message="wtorch: remove")
+            self.op.refs.append(RefMove(f"refs/heads/{view.branch}", view.sha, None))
+        self.done(view.branch, "branch", f"was {view.merged_how}" if merged else "forced")

@@ -9,31 +9,27 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wtorch import git, split
+from wtorch import git, split, targets
+from wtorch.choices import CountMode
 from wtorch.counting import CountedFile, LineCount, count_lines
 from wtorch.errors import GitError, UsageError, WtorchError
-from wtorch.git.diff import read_heads, resolve_commits
+from wtorch.git.diff import read_heads
 from wtorch.git.plumbing import TreeEntry, add_detached_worktree, commit_tree, private_index, tree_entries
 from wtorch.manifest import Manifest
-from wtorch.manifest.model import DEFAULT_MAX_LINES, DEFAULT_SPLIT_TEMPLATE
+from wtorch.manifest.model import DEFAULT_SPLIT_TEMPLATE
 from wtorch.manifest.templates import render
-from wtorch.refs import branch_name_problem
-from wtorch.runner import CommandResult, run_command
+from wtorch.names import branch_name_problem
+from wtorch.process import ProcessResult
+from wtorch.runner import run_command
 from wtorch.state import RefMove, StateStore
+from wtorch.targets import Target
 
 TEXT_LIMIT = 1 << 20  # files larger than this are not scanned for imports
-
-
-@dataclass(frozen=True)
-class Target:
-    branch: str
-    base: str
-    effort: str | None
 
 
 @dataclass
@@ -44,7 +40,7 @@ class SplitReport:
     names: tuple[str, ...]
     applied: tuple[str, ...] = ()
     """Commits of the chunk branches, when --apply made them."""
-    checks: list[CommandResult] = field(default_factory=list)
+    checks: list[ProcessResult] = field(default_factory=list)
     stale: tuple[str, ...] = ()
     """Chunk branches of an earlier split of this branch that this one no longer has (kept, not deleted)."""
 
@@ -92,25 +88,23 @@ def run_split(
     target: Target,
     *,
     max_lines: int | None = None,
-    count: str | None = None,
+    count: CountMode | None = None,
     apply: bool = False,
     force: bool = False,
     check: str | None = None,
     progress: Callable[[str], None] | None = None,
+    argv: Sequence[str] = ("split", "--apply"),
 ) -> SplitReport:
-    if max_lines is not None and max_lines <= 0:
-        raise UsageError(f"--max-lines must be a positive number of lines, not {max_lines}")
+    budget = targets.budget(manifest, max_lines)
     if check and not apply:
         raise UsageError("--check runs in the chunk branches, so it needs --apply")
     cwd = repo.main_worktree
-    gate = manifest.gate if manifest else None
-    budget = max_lines or (gate.max_lines if gate else DEFAULT_MAX_LINES)
     counted = count_lines(
         cwd,
         base=target.base,
         branch=target.branch,
-        count=count or (gate.count if gate else "changed"),
-        exclude=gate.exclude if gate else (),
+        count=targets.count_mode(manifest, count),
+        exclude=targets.gate_config(manifest).exclude,
     )
     files = [_changed(f) for f in counted.files]
     edges = _edges(cwd, counted, files)
@@ -118,7 +112,7 @@ def run_split(
     names = tuple(_chunk_name(manifest, target, n) for n in range(1, len(plan.chunks) + 1))
     report = SplitReport(target, counted, plan, names)
     if apply and plan.chunks:
-        report.applied = _apply(manifest, repo, report, force=force)
+        report.applied = _apply(repo, report, force=force, argv=argv)
         if check:
             report.checks = _check(repo, report, check, progress)
     return report
@@ -176,7 +170,7 @@ def _chunk_name(manifest: Manifest | None, target: Target, n: int) -> str:
     return name
 
 
-def _apply(manifest: Manifest | None, repo: git.RepoInfo, report: SplitReport, *, force: bool) -> tuple[str, ...]:
+def _apply(repo: git.RepoInfo, report: SplitReport, *, force: bool, argv: Sequence[str]) -> tuple[str, ...]:
     """Build every chunk commit, verify the last tree is the tip's, then create the branches."""
     cwd = repo.main_worktree
     existing = git.refs.branches(cwd)
@@ -196,27 +190,22 @@ def _apply(manifest: Manifest | None, repo: git.RepoInfo, report: SplitReport, *
         raise WtorchError(
             f"the last chunk's tree differs from {report.target.branch}'s tree; no split branch was created"
         )
-    store = StateStore(repo.common_dir)
-    with store.locked(f"split --apply {report.target.branch}") as state:
-        op = state.begin(f"split --apply {report.target.branch}")
+    with StateStore(repo.common_dir).operation(argv) as (state, op):
+        made: list[tuple[str, str]] = []
         try:
-            made: list[tuple[str, str]] = []
-            try:
-                for name, commit in zip(report.names, commits, strict=True):
-                    old = existing[name].sha if name in existing else None
-                    git.refs.update_ref(cwd, f"refs/heads/{name}", commit, old, message="wtorch: split --apply")
-                    op.refs.append(RefMove(f"refs/heads/{name}", old, commit))
-                    made.append((name, commit))
-            except GitError:
-                for name, commit in made:  # take back what this run made
-                    git.refs.delete_ref(cwd, f"refs/heads/{name}", commit, message="wtorch: split rollback")
-                op.refs.clear()
-                raise
-            earlier = state.splits.get(report.target.branch, [])
-            report.stale = tuple(n for n in earlier if n not in report.names and n in existing)
-            state.set_split(op, report.target.branch, list(report.names))
-        finally:
-            state.end(op)
+            for name, commit in zip(report.names, commits, strict=True):
+                old = existing[name].sha if name in existing else None
+                git.refs.update_ref(cwd, f"refs/heads/{name}", commit, old, message="wtorch: split --apply")
+                op.refs.append(RefMove(f"refs/heads/{name}", old, commit))
+                made.append((name, commit))
+        except GitError:
+            for name, commit in made:  # take back what this run made
+                git.refs.delete_ref(cwd, f"refs/heads/{name}", commit, message="wtorch: split rollback")
+            op.refs.clear()
+            raise
+        earlier = state.splits.get(report.target.branch, [])
+        report.stale = tuple(n for n in earlier if n not in report.names and n in existing)
+        state.set_split(op, report.target.branch, list(report.names))
     return tuple(commits)
 
 
@@ -249,7 +238,7 @@ def _build_commits(cwd: Path, common_dir: Path, report: SplitReport) -> list[str
 
 def _check(
     repo: git.RepoInfo, report: SplitReport, command: str, progress: Callable[[str], None] | None
-) -> list[CommandResult]:
+) -> list[ProcessResult]:
     """Run `command` in a temporary worktree at every chunk, then remove the worktrees."""
     cwd = repo.main_worktree
     results = []
@@ -271,27 +260,9 @@ def _check(
 
 
 def resolve_target(manifest: Manifest | None, repo: git.RepoInfo, name: str, base: str | None, start: Path) -> Target:
-    """An effort id or a branch (HEAD: the branch checked out where wtorch runs); its base is --base,
-    else its effort's base, else project.base."""
-    from wtorch import lifecycle
-
-    cwd = repo.main_worktree
+    """What to split: an effort or a branch, through the one target resolver. The chunks are named
+    after the branch, so HEAD means the branch checked out where wtorch runs."""
     if name == "HEAD":
         name = git.current_branch(start) or git.refs.resolve(start, "HEAD") or name
-    effort = None
-    if manifest is not None:
-        effort = manifest.effort(name) or next((e for e in manifest.efforts if e.branch == name), None)
-    branch = effort.branch if effort else name
-    if base is None:
-        if manifest is None:
-            raise UsageError("no manifest found, so split needs --base REF, e.g. wtorch split --base origin/main HEAD")
-        base = lifecycle.effort_bases(manifest, repo).get(effort.id, manifest.project.base) if effort else None
-        base = base or manifest.project.base
-    found = resolve_commits(cwd, [branch, base])
-    if found[base] is None:
-        raise UsageError(f"unknown base '{base}'")
-    if found[branch] is None:
-        ids = ", ".join(e.id for e in manifest.efforts) if manifest else ""
-        hint = f" (efforts: {ids})" if ids else ""
-        raise UsageError(f"unknown branch or effort '{name}'{hint}")
-    return Target(branch, base, effort.id if effort else None)
+    (target,), _ = targets.measured(start, manifest, repo, names=(name,), base=base, command="split")
+    return target

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wtorch import git
+from wtorch import git, targets
+from wtorch.choices import EffortState, MergedHow
 from wtorch.counting import count_many
 from wtorch.errors import UsageError
-from wtorch.lifecycle import (
-    COMPLETE,
-    DEFUNCT,
-    PLANNED,
-    Facts,
-    View,
-    derive_all,
-    gather,
-    parallel_map,
-    select,
-    uncommitted,
-)
+from wtorch.facts import Facts, gather
 from wtorch.manifest import Manifest
+from wtorch.process import parallel_map
+from wtorch.safety import Hazard, uncommitted, worktree_problem
+from wtorch.state import StateStore
+from wtorch.states import View, derive_all
+
+_CONDITION = {
+    Hazard.MISSING: "missing",
+    Hazard.PRUNABLE: "prunable",
+    Hazard.LOCKED: "locked",
+}
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class EffortStatus:
     title: str
     owner: str | None
     branch: str
-    state: str
+    state: EffortState
     base: str
     stacked_on: str | None
     worktree: Path | None
@@ -44,7 +45,7 @@ class EffortStatus:
     over: bool
     last_commit: str | None
     last_sync: str | None
-    merged_how: str | None
+    merged_how: MergedHow | None
     setup: str | None
     mark_reason: str | None
     split_into: tuple[str, ...]
@@ -109,20 +110,20 @@ class StatusReport:
 
 
 def run_status(
-    manifest: Manifest, repo: git.RepoInfo, *, wave: int | None = None, remote: bool = False
+    manifest: Manifest, repo: git.RepoInfo, *, waves: Sequence[int] = (), remote: bool = False
 ) -> StatusReport:
-    chosen = select(manifest, wave=wave)
+    chosen = targets.select(manifest, waves=waves)
     if remote:
         if not manifest.project.remote:
             raise UsageError("--remote needs project.remote in the manifest")
         git.refs.fetch(repo.main_worktree, manifest.project.remote)
-    facts = gather(manifest, repo, remote_view=remote)
+    facts = gather(manifest, repo, StateStore(repo.common_dir).read(), remote_view=remote)
     views = derive_all(manifest, facts)
     measured = [
         views[e.id]
         for e in chosen
         if views[e.id].sha is not None
-        and views[e.id].state not in (COMPLETE, DEFUNCT, PLANNED)
+        and views[e.id].state not in (EffortState.COMPLETE, EffortState.DEFUNCT, EffortState.PLANNED)
         and views[e.id].base in facts.branches
     ]
     counts = count_many(
@@ -133,8 +134,8 @@ def run_status(
     )
     lines = {v.effort.id: c.lines for v, c in zip(measured, counts, strict=True)}
     rows = parallel_map(lambda e: _row(manifest, facts, views[e.id], lines.get(e.id)), chosen)
-    waves = [_wave(manifest, views, number) for number in manifest.wave_numbers() if wave in (None, number)]
-    return StatusReport(manifest.gate.max_lines, tuple(rows), tuple(waves))
+    shown = [n for n in manifest.wave_numbers() if not waves or n in waves]
+    return StatusReport(manifest.gate.max_lines, tuple(rows), tuple(_wave(manifest, views, n) for n in shown))
 
 
 def worktree_facts(facts: Facts, view: View) -> tuple[Path | None, str]:
@@ -147,15 +148,11 @@ def worktree_facts(facts: Facts, view: View) -> tuple[Path | None, str]:
         if registered is not None and registered.detached:
             return registered.path, "detached"
         return None, "none"
-    if holder.prunable is not None:
-        return holder.path, "prunable"
-    if holder.missing:
-        return holder.path, "missing"
-    operation = git.worktrees.operation_in_progress(holder.path)
-    if operation:
-        return holder.path, f"{operation} in progress"
-    if holder.locked is not None:
-        return holder.path, "locked"
+    problem = worktree_problem(holder, main=facts.repo.main_worktree, allow={Hazard.MAIN, Hazard.DIRTY})
+    if problem is not None and problem.hazard == Hazard.OPERATION:
+        return holder.path, f"{problem.detail} in progress"
+    if problem is not None:
+        return holder.path, _CONDITION[problem.hazard]
     return holder.path, "ok" if holder.path == view.effort.worktree else "elsewhere"
 
 
@@ -197,8 +194,8 @@ def _wave(manifest: Manifest, views: dict[str, View], number: int) -> WaveStatus
     members = [e for e in manifest.efforts if e.wave == number]
     ids = {e.id for e in members}
     outside = dict.fromkeys(d for e in members for d in e.depends_on if d not in ids)
-    blocked_by = tuple(d for d in outside if views[d].state != COMPLETE)
+    blocked_by = tuple(d for d in outside if views[d].state != EffortState.COMPLETE)
     # Startable: create-wave would accept every effort not yet made (complete parents, or one stacked parent).
     startable = all(views[e.id].sha is not None or views[e.id].placement.base is not None for e in members)
-    done = sum(views[e.id].state == COMPLETE for e in members)
+    done = sum(views[e.id].state == EffortState.COMPLETE for e in members)
     return WaveStatus(number, tuple(e.id for e in members), done, startable, blocked_by)

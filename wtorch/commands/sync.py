@@ -3,30 +3,29 @@
 A rebase starts from the base commit recorded at the last create or sync
 (`git rebase --onto <new base> <recorded base> <branch>`), so the commits of a parent that has
 since been squash-merged are never replayed into its child.
+
+One function decides what happens to each effort; the dry run takes the same decisions and
+only stops short of acting on them (it predicts the outcome with a trial merge instead).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from wtorch import git, graph
+from wtorch import git, graph, targets
+from wtorch.choices import EffortState, Strategy, SyncResult
 from wtorch.errors import GitError, UsageError
+from wtorch.facts import Facts, gather
 from wtorch.git import integrate
-from wtorch.lifecycle import COMPLETE, DEFUNCT, PLANNED, Facts, View, derive_all, gather, select, uncommitted
 from wtorch.manifest import Effort, Manifest
+from wtorch.safety import Hazard, worktree_problem
 from wtorch.state import EffortRecord, Operation, RefMove, State, StateStore, now
+from wtorch.states import View, derive_all
 
-SYNCED, UP_TO_DATE, CONFLICT, FAILED, SKIPPED, WOULD_SYNC, WOULD_CONFLICT = (
-    "synced",
-    "up to date",
-    "conflict",
-    "failed",
-    "skipped",
-    "would sync",
-    "would conflict",
-)
+_FAILED = (SyncResult.CONFLICT, SyncResult.FAILED, SyncResult.WOULD_CONFLICT)
 
 
 @dataclass
@@ -36,86 +35,256 @@ class SyncOutcome:
     base: str
     before: str | None
     after: str | None
-    result: str
+    result: SyncResult
     why: str = ""
     conflicts: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
     push_error: str | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "branch": self.branch,
+            "base": self.base,
+            "before": self.before,
+            "after": self.after,
+            "result": self.result,
+            "why": self.why,
+            "conflicts": list(self.conflicts),
+            "notes": list(self.notes),
+        }
+
 
 @dataclass(frozen=True)
-class SyncResult:
-    strategy: str
+class SyncReport:
+    strategy: Strategy
     dry_run: bool
     outcomes: tuple[SyncOutcome, ...]
 
     @property
     def exit_code(self) -> int:
-        failed = any(o.result in (CONFLICT, FAILED, WOULD_CONFLICT) or o.push_error for o in self.outcomes)
-        return 1 if failed else 0
+        return 1 if any(o.result in _FAILED or o.push_error for o in self.outcomes) else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": 1,
+            "strategy": self.strategy,
+            "dry_run": self.dry_run,
+            "efforts": [o.to_json() for o in self.outcomes],
+        }
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """Skip the effort (result and why), or move it onto `base`: `new_base` replayed from `upstream`."""
+
+    base: str
+    result: SyncResult | None = None
+    why: str = ""
+    holder: git.Worktree | None = None
+    new_base: str = ""
+    upstream: str = ""
 
 
 def run_sync(
     manifest: Manifest,
     repo: git.RepoInfo,
     *,
-    ids: tuple[str, ...] = (),
-    wave: int | None = None,
-    strategy: str | None = None,
+    names: Sequence[str] = (),
+    waves: Sequence[int] = (),
+    strategy: Strategy | None = None,
     autostash: bool = False,
     push: bool = False,
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
-) -> SyncResult:
-    chosen = select(manifest, wave=wave, ids=ids)
-    mode = strategy or manifest.sync.strategy
-    if mode not in ("rebase", "merge"):
-        raise UsageError(f"--strategy must be rebase or merge, not {mode}")
+    argv: Sequence[str] = ("sync",),
+) -> SyncReport:
+    chosen = targets.select(manifest, waves=waves, names=names)
     if push and not manifest.project.remote:
         raise UsageError("--push needs project.remote in the manifest")
-    if dry_run:
-        facts = gather(manifest, repo, remotes=True)
-        views = derive_all(manifest, facts)
-        state = StateStore(repo.common_dir).read()
-        predicted = [
-            _predict(manifest, facts, state, views[e.id], mode=mode, autostash=autostash)
-            for e in _ordered(manifest, chosen)
-        ]
-        return SyncResult(mode, True, tuple(predicted))
+    run = _Run(manifest, repo, strategy or manifest.sync.strategy, autostash=autostash, push=push, dry_run=dry_run)
     store = StateStore(repo.common_dir)
-    with store.locked("sync") as state:
-        if manifest.project.remote:
-            git.refs.fetch(repo.main_worktree, manifest.project.remote)
-        op = state.begin(_command(ids, wave, mode, autostash=autostash, push=push))
-        outcomes: list[SyncOutcome] = []
+    if dry_run:
+        return SyncReport(run.mode, True, tuple(run.all(chosen, store.read(), None, progress)))
+    with store.operation(argv) as (state, op):
+        outcomes = run.all(chosen, state, op, progress, save=lambda: store.write(state))
+    return SyncReport(run.mode, False, tuple(outcomes))
+
+
+@dataclass
+class _Run:
+    manifest: Manifest
+    repo: git.RepoInfo
+    mode: Strategy
+    autostash: bool
+    push: bool
+    dry_run: bool
+
+    def all(
+        self,
+        chosen: list[Effort],
+        state: State,
+        op: Operation | None,
+        progress: Callable[[str], None] | None,
+        *,
+        save: Callable[[], None] | None = None,
+    ) -> list[SyncOutcome]:
+        """Parents first; facts read once, then carried forward as each synced branch moves."""
+        if self.manifest.project.remote:
+            git.refs.fetch(self.repo.main_worktree, self.manifest.project.remote)
+        facts = gather(self.manifest, self.repo, state, remotes=True)
+        views = derive_all(self.manifest, facts)
         failed: set[str] = set()
-        # Facts and states once: syncing moves only the synced branch, whose new tip is noted below
-        # so that what is stacked on it syncs onto it.
-        facts = gather(manifest, repo, remotes=True)
-        views = derive_all(manifest, facts)
+        outcomes = []
+        for effort in _ordered(self.manifest, chosen):
+            if progress:
+                progress(effort.id)
+            view = views[effort.id]
+            decision = self.decide(facts, view, state.efforts.get(effort.id), failed)
+            outcome = self.predict(facts, view, decision) if op is None else self.act(facts, view, decision, state, op)
+            if outcome.result in _FAILED:
+                failed.add(effort.id)
+            elif outcome.result == SyncResult.SYNCED and outcome.after:
+                facts = facts.with_tip(view.branch, outcome.after)
+                if self.push:
+                    self.publish(facts, outcome)
+            outcomes.append(outcome)
+            if save:
+                save()
+        return outcomes
+
+    def decide(self, facts: Facts, view: View, record: EffortRecord | None, failed: set[str]) -> _Decision:
+        """Why this effort is skipped, or where it goes: the one decision the dry run shares."""
+        base = self.base_ref(facts, view)
+        skip = self.skip_reason(facts, view, failed)
+        if skip is not None:
+            return _Decision(base, SyncResult.SKIPPED, skip)
+        holder = facts.worktree_of(view.branch)
+        assert holder is not None
+        if base not in facts.branches:
+            return _Decision(base, SyncResult.SKIPPED, f"its base {base} does not exist")
+        cwd = facts.repo.main_worktree
+        new_base = facts.branches[base].sha
+        if git.refs.is_ancestor(cwd, new_base, view.sha or ""):
+            return _Decision(base, SyncResult.UP_TO_DATE, f"already on {base}", new_base=new_base)
+        upstream = _recorded_base(cwd, record, base, view)
+        return _Decision(base, holder=holder, new_base=new_base, upstream=upstream)
+
+    def skip_reason(self, facts: Facts, view: View, failed: set[str]) -> str | None:
+        if view.state in (EffortState.PLANNED, EffortState.COMPLETE, EffortState.DEFUNCT):
+            return f"{view.state}: nothing to sync"
+        blocked = [d for d in view.effort.depends_on if d in failed]
+        if blocked:
+            return f"stacked on {', '.join(blocked)}, which did not sync"
+        holder = facts.worktree_of(view.branch)
+        if holder is None:
+            return "no worktree holds the branch (run create-wave)"
+        allowed = {Hazard.MAIN, Hazard.LOCKED, *([Hazard.DIRTY] if self.autostash else [])}
+        main = facts.repo.main_worktree
+        problem = worktree_problem(
+            holder,
+            main=main,
+            copies=self.manifest.worktree.copy,
+            allow=allowed,
+            overrides={Hazard.DIRTY: "--autostash"},
+        )
+        if problem is not None:
+            return str(problem)
+        if holder.branch != view.branch:
+            return f"{holder.path} is not on {view.branch}"
+        return self.remote_has_more(facts, view) if self.push else None
+
+    def base_ref(self, facts: Facts, view: View) -> str:
+        """A stacked parent's branch, else project.base — as on the remote when there is one."""
+        remote = self.manifest.project.remote
+        if view.placement.stacked_on is None and remote:
+            remote_base = f"{remote}/{self.manifest.project.base}"
+            if remote_base in facts.branches:
+                return remote_base
+        return view.base
+
+    def act(self, facts: Facts, view: View, decision: _Decision, state: State, op: Operation) -> SyncOutcome:
+        outcome = _outcome(view, decision)
+        if decision.result == SyncResult.SKIPPED:
+            return outcome
+        record = state.touch(op, view.effort.id)
+        if decision.result == SyncResult.UP_TO_DATE or decision.holder is None:
+            _record(record, decision.base, decision.new_base, SyncResult.UP_TO_DATE)
+            return outcome
+        path = decision.holder.path
+        if self.mode == Strategy.REBASE:
+            result = integrate.rebase_onto(
+                path, view.branch, decision.new_base, decision.upstream, autostash=self.autostash
+            )
+        else:
+            result = integrate.merge(path, decision.new_base, autostash=self.autostash)
+        outcome.after = git.refs.resolve(facts.repo.main_worktree, f"refs/heads/{view.branch}")
+        if not result.ok and not result.conflicts:
+            outcome.result, outcome.why = SyncResult.FAILED, f"{result.message}; left as it was"
+            _record(record, None, None, f"failed: {result.message}")
+            return outcome
+        if not result.ok:
+            outcome.result, outcome.conflicts = SyncResult.CONFLICT, result.conflicts
+            outcome.why = f"conflict in {', '.join(result.conflicts)}; left as it was"
+            _record(record, None, None, f"conflict: {', '.join(result.conflicts)}")
+            return outcome
+        outcome.result = SyncResult.SYNCED
+        if result.stash_kept:
+            outcome.notes.append(
+                "your uncommitted changes conflicted with the new base: they are safe in `git stash list`, "
+                "and the worktree shows the conflict"
+            )
+        op.refs.append(RefMove(f"refs/heads/{view.branch}", view.sha, outcome.after))
+        _record(record, decision.base, decision.new_base, SyncResult.SYNCED)
+        return outcome
+
+    def predict(self, facts: Facts, view: View, decision: _Decision) -> SyncOutcome:
+        """--dry-run: the outcome of acting on `decision`, by a trial merge; nothing changes."""
+        outcome = _outcome(view, decision)
+        if decision.result is not None:
+            return outcome
+        cwd, tip = facts.repo.main_worktree, view.sha or ""
+        if self.mode == Strategy.REBASE:
+            # The same range the real rebase replays: only the commits since the recorded base.
+            tree, conflicts = git.refs.predict_rebase(cwd, decision.new_base, decision.upstream, tip)
+        else:
+            tree, conflicts = git.refs.merge_tree(cwd, decision.new_base, tip)
+        if tree is None:
+            outcome.result, outcome.conflicts = SyncResult.WOULD_CONFLICT, tuple(conflicts)
+            outcome.why = f"conflict predicted in {', '.join(conflicts)}"
+        else:
+            outcome.result, outcome.why = SyncResult.WOULD_SYNC, f"onto {decision.base}"
+        return outcome
+
+    def remote_has_more(self, facts: Facts, view: View) -> str | None:
+        """Why pushing would overwrite someone's work: the remote branch has commits ours lacks."""
+        remote = self.manifest.project.remote
+        tracking = facts.branches.get(f"{remote}/{view.branch}")
+        if tracking is None or git.refs.is_ancestor(facts.repo.main_worktree, tracking.sha, view.sha or ""):
+            return None
+        return (
+            f"{remote}/{view.branch} has commits that {view.branch} lacks (pushed from elsewhere): "
+            "merge them into the branch first, then sync"
+        )
+
+    def publish(self, facts: Facts, outcome: SyncOutcome) -> None:
+        remote = self.manifest.project.remote
+        assert remote is not None
+        tracking = facts.branches.get(f"{remote}/{outcome.branch}")
+        # The lease is the remote branch as fetched a moment ago and checked to be inside ours: if
+        # anyone pushed since, the push is refused instead of overwriting their work.
         try:
-            for effort in _ordered(manifest, chosen):
-                if progress:
-                    progress(effort.id)
-                view = views[effort.id]
-                outcome = _sync_one(manifest, facts, view, state, op, failed, mode=mode, autostash=autostash, push=push)
-                if outcome.result in (CONFLICT, FAILED):
-                    failed.add(effort.id)
-                elif outcome.result == SYNCED and outcome.after:
-                    facts.branches[view.branch] = replace(facts.branches[view.branch], sha=outcome.after)
-                    if push:
-                        _push(manifest, facts, outcome)
-                outcomes.append(outcome)
-                store.write(state)
-        finally:
-            state.end(op)
-    return SyncResult(mode, False, tuple(outcomes))
+            git.refs.push(facts.repo.main_worktree, remote, outcome.branch, lease=tracking.sha if tracking else "")
+        except GitError as exc:
+            outcome.push_error = exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else "push failed"
+            outcome.notes.append(f"push to {remote} refused: {outcome.push_error}")
+            return
+        outcome.notes.append(f"pushed to {remote} (force-with-lease)")
 
 
-def _command(ids: tuple[str, ...], wave: int | None, mode: str, *, autostash: bool, push: bool) -> str:
-    words = ["sync", *ids, *([f"--wave {wave}"] if wave is not None else []), f"--strategy {mode}"]
-    words += ["--autostash"] * autostash + ["--push"] * push
-    return " ".join(words)
+def _outcome(view: View, decision: _Decision) -> SyncOutcome:
+    result = decision.result or SyncResult.SKIPPED
+    return SyncOutcome(view.effort.id, view.branch, decision.base, view.sha, view.sha, result, decision.why)
 
 
 def _ordered(manifest: Manifest, chosen: list[Effort]) -> list[Effort]:
@@ -126,108 +295,9 @@ def _ordered(manifest: Manifest, chosen: list[Effort]) -> list[Effort]:
     return [by_id[i] for i in order if i in wanted]
 
 
-def _base_ref(manifest: Manifest, facts: Facts, view: View) -> str:
-    """The ref to sync onto: a stacked parent's branch, else project.base — as on the remote when there is one."""
-    if view.placement.stacked_on is None and manifest.project.remote:
-        remote_base = f"{manifest.project.remote}/{manifest.project.base}"
-        if remote_base in facts.branches:
-            return remote_base
-    return view.base
-
-
-def _precheck(
-    facts: Facts, view: View, failed: set[str], *, autostash: bool, copies: Sequence[str] = ()
-) -> tuple[str | None, git.Worktree | None]:
-    """Why this effort is skipped, else the worktree that holds its branch."""
-    effort = view.effort
-    if view.state in (PLANNED, COMPLETE, DEFUNCT):
-        return f"{view.state}: nothing to sync", None
-    blocked = [d for d in effort.depends_on if d in failed]
-    if blocked:
-        return f"stacked on {', '.join(blocked)}, which did not sync", None
-    holder = facts.worktree_of(view.branch)
-    if holder is None:
-        return "no worktree holds the branch (run create-wave)", None
-    if holder.missing or holder.prunable is not None:
-        return f"worktree {holder.path} is missing", None
-    operation = git.worktrees.operation_in_progress(holder.path)
-    if operation:
-        return (
-            f"a {operation} is in progress in {holder.path} (interrupted?): "
-            f"finish it, or `{git.worktrees.abandon(operation)}`",
-            None,
-        )
-    if holder.branch != view.branch:
-        return f"{holder.path} is not on {view.branch}", None
-    dirty = len(uncommitted(holder.path, facts.repo.main_worktree, copies))
-    if dirty and not autostash:
-        return f"{dirty} uncommitted change(s) in {holder.path} (commit them, or --autostash)", None
-    return None, holder
-
-
-def _sync_one(
-    manifest: Manifest,
-    facts: Facts,
-    view: View,
-    state: State,
-    op: Operation,
-    failed: set[str],
-    *,
-    mode: str,
-    autostash: bool,
-    push: bool,
-) -> SyncOutcome:
-    effort = view.effort
-    base = _base_ref(manifest, facts, view)
-    outcome = SyncOutcome(effort.id, view.branch, base, view.sha, view.sha, SKIPPED)
-    why, holder = _precheck(facts, view, failed, autostash=autostash, copies=manifest.worktree.copy)
-    if why or holder is None:
-        outcome.why = why or "no worktree"
-        return outcome
-    foreign = _remote_has_more(manifest, facts, view) if push else None
-    if foreign:
-        outcome.why = foreign
-        return outcome
-    if base not in facts.branches:
-        outcome.why = f"its base {base} does not exist"
-        return outcome
-    record = state.touch(op, effort.id)
-    cwd = facts.repo.main_worktree
-    new_base = facts.branches[base].sha
-    if git.refs.is_ancestor(cwd, new_base, view.sha or ""):
-        outcome.result, outcome.why = UP_TO_DATE, f"already on {base}"
-        _record(record, base, new_base, UP_TO_DATE)
-        return outcome
-    upstream = _recorded_base(cwd, record, base, view)
-    if mode == "rebase":
-        result = integrate.rebase_onto(holder.path, view.branch, new_base, upstream, autostash=autostash)
-    else:
-        result = integrate.merge(holder.path, new_base, autostash=autostash)
-    after = git.refs.resolve(cwd, f"refs/heads/{view.branch}")
-    outcome.after = after
-    if not result.ok and not result.conflicts:
-        outcome.result, outcome.why = FAILED, f"{result.message}; left as it was"
-        _record(record, None, None, f"failed: {result.message}")
-        return outcome
-    if not result.ok:
-        outcome.result, outcome.conflicts = CONFLICT, result.conflicts
-        outcome.why = f"conflict in {', '.join(result.conflicts)}; left as it was"
-        _record(record, None, None, f"conflict: {', '.join(result.conflicts)}")
-        return outcome
-    outcome.result = SYNCED
-    if result.stash_kept:
-        outcome.notes.append(
-            "your uncommitted changes conflicted with the new base: they are safe in `git stash list`, "
-            "and the worktree shows the conflict"
-        )
-    op.refs.append(RefMove(f"refs/heads/{view.branch}", view.sha, after))
-    _record(record, base, new_base, SYNCED)
-    return outcome
-
-
-def _recorded_base(cwd: Path, record: EffortRecord, base: str, view: View) -> str:
+def _recorded_base(cwd: Path, record: EffortRecord | None, base: str, view: View) -> str:
     """Where the branch's own commits start: the recorded base commit, else the merge-base."""
-    if record.base_commit and git.refs.is_ancestor(cwd, record.base_commit, view.sha or ""):
+    if record and record.base_commit and git.refs.is_ancestor(cwd, record.base_commit, view.sha or ""):
         return record.base_commit
     return git.refs.merge_base(cwd, base, view.sha or "") or base
 
@@ -236,59 +306,3 @@ def _record(record: EffortRecord, base: str | None, commit: str | None, result: 
     if base is not None and commit is not None:
         record.base_ref, record.base_commit = base, commit
     record.last_sync_at, record.last_sync_result = now(), result
-
-
-def _remote_has_more(manifest: Manifest, facts: Facts, view: View) -> str | None:
-    """Why pushing would overwrite someone's work: the remote branch has commits ours lacks."""
-    remote = manifest.project.remote
-    tracking = facts.branches.get(f"{remote}/{view.branch}")
-    if tracking is None or git.refs.is_ancestor(facts.repo.main_worktree, tracking.sha, view.sha or ""):
-        return None
-    return (
-        f"{remote}/{view.branch} has commits that {view.branch} lacks (pushed from elsewhere): "
-        "merge them into the branch first, then sync"
-    )
-
-
-def _push(manifest: Manifest, facts: Facts, outcome: SyncOutcome) -> None:
-    remote = manifest.project.remote
-    assert remote is not None
-    tracking = facts.branches.get(f"{remote}/{outcome.branch}")
-    # The lease is the remote branch as fetched a moment ago and checked to be inside ours: if anyone
-    # pushed since, the push is refused instead of overwriting their work.
-    try:
-        git.refs.push(facts.repo.main_worktree, remote, outcome.branch, lease=tracking.sha if tracking else "")
-    except GitError as exc:
-        outcome.push_error = exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else "push failed"
-        outcome.notes.append(f"push to {remote} refused: {outcome.push_error}")
-        return
-    outcome.notes.append(f"pushed to {remote} (force-with-lease)")
-
-
-def _predict(manifest: Manifest, facts: Facts, state: State, view: View, *, mode: str, autostash: bool) -> SyncOutcome:
-    """--dry-run: what sync would do, conflicts predicted by a trial merge; nothing changes."""
-    effort = view.effort
-    base = _base_ref(manifest, facts, view)
-    outcome = SyncOutcome(effort.id, view.branch, base, view.sha, view.sha, SKIPPED)
-    why, _ = _precheck(facts, view, set(), autostash=autostash, copies=manifest.worktree.copy)
-    if why or base not in facts.branches:
-        outcome.why = why or f"its base {base} does not exist"
-        return outcome
-    cwd = facts.repo.main_worktree
-    new_base = facts.branches[base].sha
-    tip = view.sha or ""
-    if git.refs.is_ancestor(cwd, new_base, tip):
-        outcome.result, outcome.why = UP_TO_DATE, f"already on {base}"
-        return outcome
-    if mode == "rebase":
-        # The same range the real rebase replays: only the commits since the recorded base.
-        upstream = _recorded_base(cwd, state.effort(effort.id), base, view)
-        tree, conflicts = git.refs.predict_rebase(cwd, new_base, upstream, tip)
-    else:
-        tree, conflicts = git.refs.merge_tree(cwd, new_base, tip)
-    if tree is None:
-        outcome.result, outcome.conflicts = WOULD_CONFLICT, tuple(conflicts)
-        outcome.why = f"conflict predicted in {', '.join(conflicts)}"
-    else:
-        outcome.result, outcome.why = WOULD_SYNC, f"onto {base}"
-    return outcome

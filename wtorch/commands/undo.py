@@ -12,20 +12,38 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from wtorch import git
-from wtorch.errors import UsageError, WtorchError
+from wtorch.errors import UndoRefused, UsageError
 from wtorch.git import integrate
-from wtorch.lifecycle import uncommitted
+from wtorch.safety import Hazard, worktree_problem
 from wtorch.state import EffortRecord, Operation, RefMove, State, StateStore
 
 HEADS = "refs/heads/"
 
 
-class UndoRefused(WtorchError):
-    """Undo would lose work or overwrite something that moved since; nothing was changed."""
+@dataclass(frozen=True)
+class LogReport:
+    operations: tuple[Operation, ...]
+    """Newest first, as `wtorch log` shows them."""
 
-    exit_code = 1
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": 1,
+            "operations": [
+                {
+                    "number": op.number,
+                    "command": op.command,
+                    "at": op.at,
+                    "refs": [{"ref": m.ref, "before": m.before, "after": m.after} for m in op.refs],
+                    "worktrees_created": list(op.worktrees_created),
+                    "worktrees_removed": list(op.worktrees_removed),
+                    "note": op.note,
+                }
+                for op in self.operations
+            ],
+        }
 
 
 @dataclass
@@ -34,25 +52,21 @@ class UndoResult:
     steps: list[str] = field(default_factory=list)
 
 
-def run_log(repo: git.RepoInfo) -> list[Operation]:
-    return StateStore(repo.common_dir).read().operations
+def run_log(repo: git.RepoInfo) -> LogReport:
+    return LogReport(tuple(reversed(StateStore(repo.common_dir).read().operations)))
 
 
-def run_undo(repo: git.RepoInfo, *, copies: Sequence[str] = ()) -> UndoResult:
+def run_undo(repo: git.RepoInfo, *, copies: Sequence[str] = (), argv: Sequence[str] = ("undo",)) -> UndoResult:
     """Put the last operation back; `copies` are worktree.copy files, which are not work to protect."""
-    store = StateStore(repo.common_dir)
-    with store.locked("undo") as state:
-        if not state.operations:
+    with StateStore(repo.common_dir).operation(argv) as (state, op):
+        if len(state.operations) < 2:  # the last one is this undo's own entry
             raise UsageError("nothing to undo: the operations log is empty")
-        last = state.operations[-1]
+        last = state.operations[-2]
         facts = _Facts(repo, copies)
         _check(facts, last)
-        op = state.begin(f"undo {last.number} ({last.command})")
+        op.note = f"undid {last.number}: wtorch {last.command}"
         result = UndoResult(last)
-        try:
-            _undo(facts, state, last, op, result)
-        finally:
-            state.end(op)
+        _undo(facts, state, last, op, result)
     return result
 
 
@@ -64,8 +78,7 @@ class _Facts:
         self.worktrees = git.worktrees.list_worktrees(self.cwd)
 
     def holder(self, ref: str) -> git.Worktree | None:
-        branch = ref.removeprefix(HEADS)
-        return next((w for w in self.worktrees if branch in (w.branch, w.rebasing)), None)
+        return git.worktrees.holding(self.worktrees, ref.removeprefix(HEADS))
 
 
 def _renames(moves: list[RefMove]) -> list[tuple[RefMove, RefMove]]:
@@ -94,22 +107,20 @@ def _check(facts: _Facts, last: Operation) -> None:
         if holder is not None and holder.path not in created and move.before is None and not renamed:
             # Deleting it would leave that worktree on a branch with no commits at all.
             problems.append(f"{move.ref.removeprefix(HEADS)} is checked out in {holder.path}")
-        elif holder is not None and holder.path not in created and not holder.missing:
+        elif holder is not None and holder.path not in created:
             problems += _worktree_problems(facts, holder)
     for path in created:
         wt = next((w for w in facts.worktrees if w.path == path), None)
-        if wt is not None and not wt.missing:
+        if wt is not None:
             problems += _worktree_problems(facts, wt)
     if problems:
         raise UndoRefused(f"cannot undo `{last.command}`: " + "; ".join(problems) + ". Nothing was changed.")
 
 
 def _worktree_problems(facts: _Facts, wt: git.Worktree) -> list[str]:
-    operation = git.worktrees.operation_in_progress(wt.path)
-    if operation:
-        return [f"a {operation} is in progress in {wt.path}"]
-    dirty = len(uncommitted(wt.path, facts.cwd, facts.copies))
-    return [f"{wt.path} has {dirty} uncommitted change(s)"] if dirty else []
+    allowed = {Hazard.MAIN, Hazard.MISSING, Hazard.PRUNABLE, Hazard.LOCKED}
+    problem = worktree_problem(wt, main=facts.cwd, copies=facts.copies, allow=allowed)
+    return [str(problem)] if problem else []
 
 
 def _short(sha: str | None) -> str:
@@ -142,7 +153,7 @@ def _undo(facts: _Facts, state: State, last: Operation, op: Operation, result: U
         _readd(facts, Path(path), last, op, result)
     for effort_id, before in last.records.items():
         state.touch(op, effort_id)
-        state.efforts[effort_id] = EffortRecord(**before)
+        state.efforts[effort_id] = EffortRecord.from_dict(before)
     # A worktree added back is a fresh checkout: its copied files and setup are still to do.
     for effort_id, record in state.efforts.items():
         if record.worktree in op.worktrees_created:

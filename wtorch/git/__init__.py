@@ -1,7 +1,7 @@
 """The git gateway: the only package that imports GitPython or runs git."""
 
-from wtorch.git import refs, worktrees
-from wtorch.git.core import Result, run, scrub_environment
+from wtorch.git import diff, refs, worktrees
+from wtorch.git.core import run
 from wtorch.git.refs import BranchRef
 from wtorch.git.repo import RepoInfo, current_branch, discover
 from wtorch.git.worktrees import Worktree
@@ -9,12 +9,11 @@ from wtorch.git.worktrees import Worktree
 __all__ = [
     "BranchRef",
     "RepoInfo",
-    "Result",
     "Worktree",
     "current_branch",
+    "diff",
     "discover",
     "refs",
     "run",
-    "scrub_environment",
     "worktrees",
 ]

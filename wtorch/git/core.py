@@ -3,51 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from wtorch.errors import GitError
-
-# Variables a git hook (or a parent git) leaks into our environment. Left in place they
-# would point every git we run at the hook's repository instead of the one we mean.
-_LEAKED = (
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_COMMON_DIR",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_PREFIX",
-    "GIT_NAMESPACE",
-    "GIT_QUARANTINE_PATH",
-)
-
-
-def scrub_environment() -> None:
-    """Drop repository-locating variables; GitPython always starts from os.environ."""
-    for name in _LEAKED:
-        os.environ.pop(name, None)
-
-
-@dataclass(frozen=True)
-class Result:
-    argv: tuple[str, ...]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def ok(self) -> bool:
-        return self.returncode == 0
-
-    def fields(self, sep: str = "\0") -> list[str]:
-        """stdout split on NUL (or `sep`), without the empty tail."""
-        items = self.stdout.split(sep)
-        return items[:-1] if items and items[-1] == "" else items
+from wtorch.process import ProcessResult, scrub_environment
 
 
 def run(
@@ -57,7 +19,7 @@ def run(
     check: bool = True,
     stdin: str | None = None,
     env: Mapping[str, str] | None = None,
-) -> Result:
+) -> ProcessResult:
     """Run `git args...` in `cwd`. Never through a shell; never with a leaked GIT_DIR."""
     import git as gitpython  # heavy: loaded on first use so `wtorch --version` stays fast
 
@@ -82,7 +44,7 @@ def run(
     status = proc.returncode
     stdout = out.decode("utf-8", "surrogateescape") if isinstance(out, bytes) else str(out or "")
     stderr = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err or "")
-    result = Result(tuple(argv), int(status), stdout, stderr)
+    result = ProcessResult(tuple(argv), int(status), stdout, stderr, cwd)
     if check and not result.ok:
         raise GitError(argv, result.returncode, stderr, stdout)
     return result

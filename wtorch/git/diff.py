@@ -13,7 +13,8 @@ from pathlib import Path
 
 from wtorch.errors import GitError
 from wtorch.git import refs
-from wtorch.git.core import Result, run
+from wtorch.git.core import run
+from wtorch.process import ProcessResult
 
 NULL_SHA = "0" * 40
 GITLINK_MODE = "160000"
@@ -140,7 +141,7 @@ def numstat(cwd: Path, old: str, new: str) -> list[DiffEntry]:
 
 
 def _numstat_record(
-    out: Result, fields: list[str], i: int, path: str, old_path: str | None
+    out: ProcessResult, fields: list[str], i: int, path: str, old_path: str | None
 ) -> tuple[tuple[int | None, int | None], int]:
     """The numstat record at fields[i] for the raw record (path, old_path); renames are `a\\td\\t\\0old\\0new`."""
     parts = fields[i].split("\t") if i < len(fields) else []
@@ -162,7 +163,7 @@ def _numstat_record(
     return (int(added), int(deleted)), i
 
 
-def _bad(out: Result, record: str) -> GitError:
+def _bad(out: ProcessResult, record: str) -> GitError:
     return GitError(list(out.argv), 0, f"unexpected diff record: {record!r}")
 
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wtorch.errors import GitError
-from wtorch.git.core import Result, run
+from wtorch.git.core import run
 from wtorch.git.worktrees import operation_in_progress
+from wtorch.process import ProcessResult
 
 # No editor may open and no pager may wait: wtorch runs git unattended.
 _UNATTENDED = {"GIT_EDITOR": "true", "GIT_SEQUENCE_EDITOR": "true", "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0"}
@@ -59,7 +60,7 @@ def _finish(worktree: Path, kind: str, output: str) -> Outcome:
     return Outcome(False, conflicts, message=output.strip())
 
 
-def _interruptible(worktree: Path, kind: str, args: list[str]) -> Result:
+def _interruptible(worktree: Path, kind: str, args: list[str]) -> ProcessResult:
     """Run a rebase or merge; interrupted (Ctrl-C), abort it before giving up, so none is left behind."""
     try:
         return run(args, cwd=worktree, check=False, env=_UNATTENDED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,11 @@ def list_worktrees(cwd: Path) -> list[Worktree]:
             found.append(_worktree(record))
         record = {}
     return found
+
+
+def holding(worktrees: Iterable[Worktree], branch: str) -> Worktree | None:
+    """The worktree holding `branch`: checked out, or in the middle of rebasing it."""
+    return next((w for w in worktrees if branch in (w.branch, w.rebasing)), None)
 
 
 def _worktree(record: dict[str, str]) -> Worktree:

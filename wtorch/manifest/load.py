@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import re
 import tomllib
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from wtorch import graph
+from wtorch.choices import CountMode, Strategy
 from wtorch.errors import ManifestError
 from wtorch.globs import compile_glob
 from wtorch.manifest import templates
 from wtorch.manifest.lines import LineIndex
 from wtorch.manifest.model import Effort, GateConfig, Manifest, Project, SyncConfig, WorktreeConfig
 from wtorch.manifest.schema import check_keys, suggest
-from wtorch.refs import branch_name_problem, is_valid_id, is_valid_name
+from wtorch.names import branch_name_problem, is_valid_id, is_valid_name
 
 MANIFEST_NAME = "wtorch.toml"
 _ID_RULE = "use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
-_CHOICES = {"gate.count": ("changed", "added"), "sync.strategy": ("rebase", "merge")}
+_CHOICES: dict[str, type[StrEnum]] = {"gate.count": CountMode, "sync.strategy": Strategy}
 
 
 class _Problems:
@@ -106,14 +108,19 @@ def _positive(value: int | None, key: tuple[str | int, ...], label: str, problem
         problems.add(key, f"{label} must be positive, not {value}")
 
 
-def _choice(section: dict[str, Any], name: str, problems: _Problems) -> str | None:
+def _choice(section: dict[str, Any], name: str, problems: _Problems) -> StrEnum | None:
+    """The section's value for a fixed choice as its enum; None (and a problem) when it is not one."""
     table, field = name.split(".")
-    key = (table, field)
+    choice = _CHOICES[name]
     value = section.get(field)
-    allowed = _CHOICES[name]
-    if value is None or value in allowed:
-        return value
-    problems.add(key, f'\'{name}\' must be "{allowed[0]}" or "{allowed[1]}", not "{value}"')
+    if value is None:
+        return None
+    allowed = [c.value for c in choice]
+    if value in allowed:
+        section[field] = choice(value)
+        return section[field]  # type: ignore[no-any-return]
+    problems.add((table, field), f'\'{name}\' must be "{allowed[0]}" or "{allowed[1]}", not "{value}"')
+    section.pop(field)
     return None
 
 
@@ -158,8 +165,7 @@ def _project(top: dict[str, Any], problems: _Problems) -> Project | None:
 def _gate(top: dict[str, Any], problems: _Problems) -> GateConfig:
     section = check_keys("gate", top.get("gate", {}), ("gate",), "[gate]", problems.add)
     _positive(section.get("max_lines"), ("gate", "max_lines"), "'gate.max_lines'", problems)
-    if _choice(section, "gate.count", problems) is None:
-        section.pop("count", None)
+    _choice(section, "gate.count", problems)
     if "exclude" in section:
         for pattern in section["exclude"]:
             try:
@@ -172,8 +178,7 @@ def _gate(top: dict[str, Any], problems: _Problems) -> GateConfig:
 
 def _sync(top: dict[str, Any], problems: _Problems) -> SyncConfig:
     section = check_keys("sync", top.get("sync", {}), ("sync",), "[sync]", problems.add)
-    if _choice(section, "sync.strategy", problems) is None:
-        section.pop("strategy", None)
+    _choice(section, "sync.strategy", problems)
     return SyncConfig(**section)
 
 

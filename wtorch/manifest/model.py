@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wtorch.choices import CountMode, Strategy
+
 DEFAULT_BRANCH_TEMPLATE = "feature/{project}/{id}"
 DEFAULT_WORKTREE_TEMPLATE = "../{repo}-worktrees/{id}"
 DEFAULT_SPLIT_TEMPLATE = "{branch}-{n}-split"
@@ -27,13 +29,13 @@ class Project:
 @dataclass(frozen=True)
 class GateConfig:
     max_lines: int = DEFAULT_MAX_LINES
-    count: str = "changed"
+    count: CountMode = CountMode.CHANGED
     exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class SyncConfig:
-    strategy: str = "rebase"
+    strategy: Strategy = Strategy.REBASE
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import os
 import string
 from pathlib import Path
 
-from wtorch.refs import branch_name_problem
+from wtorch.names import branch_name_problem
 
 EFFORT_FIELDS = ("project", "id", "wave", "owner", "repo")
 SPLIT_FIELDS = ("branch", "n")

@@ -6,21 +6,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from wtorch.choices import CreateResult, EffortState, MergedHow, RemoveResult
 from wtorch.output import console
 
 if TYPE_CHECKING:
     from wtorch.commands.create_wave import CreateWaveResult
-    from wtorch.commands.remove import RemoveResult
+    from wtorch.commands.remove import RemoveReport
     from wtorch.commands.status import StatusReport
 
 _STYLE = {
-    "created": "green",
-    "exists": "dim",
-    "skipped": "dim",
-    "would create": "cyan",
-    "refused": "red",
-    "failed": "red",
-    "setup failed": "yellow",
+    CreateResult.CREATED: "green",
+    CreateResult.EXISTS: "dim",
+    CreateResult.SKIPPED: "dim",
+    CreateResult.WOULD_CREATE: "cyan",
+    CreateResult.REFUSED: "red",
+    CreateResult.FAILED: "red",
+    CreateResult.SETUP_FAILED: "yellow",
 }
 
 
@@ -44,27 +45,6 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[str], None]]:
             bar.update(task, advance=1, description=f"{label}: {item}")
 
         yield step
-
-
-def create_wave_json(result: CreateWaveResult) -> dict[str, Any]:
-    return {
-        "schema": 1,
-        "wave": result.wave,
-        "dry_run": result.dry_run,
-        "efforts": [
-            {
-                "id": o.id,
-                "branch": o.branch,
-                "worktree": str(o.worktree),
-                "base": o.base,
-                "result": o.result,
-                "detail": o.detail,
-                "notes": list(o.notes),
-                "setup": [{"command": s.command, "returncode": s.returncode, "output": s.output} for s in o.setup],
-            }
-            for o in result.outcomes
-        ],
-    }
 
 
 def render_create_wave(result: CreateWaveResult) -> None:
@@ -120,7 +100,13 @@ def render_status(report: StatusReport) -> None:
     table = Table(title="Efforts", title_justify="left")
     for column in ("wave", "effort", "branch", "state", "worktree", "dirty", "ahead/behind", "lines", "commit", "sync"):
         table.add_column(column, overflow="fold")
-    state_style = {"active": "green", "complete": "blue", "defunct": "red", "planned": "dim", "created": "cyan"}
+    state_style = {
+        EffortState.ACTIVE: "green",
+        EffortState.COMPLETE: "blue",
+        EffortState.DEFUNCT: "red",
+        EffortState.PLANNED: "dim",
+        EffortState.CREATED: "cyan",
+    }
     for e in report.efforts:
         path = _short_path(e.worktree) if e.worktree else ""
         where = path if e.worktree and e.worktree_state == "ok" else e.worktree_state
@@ -129,9 +115,13 @@ def render_status(report: StatusReport) -> None:
         lines = "-" if e.lines is None else f"{e.lines}/{report.max_lines}"
         if e.over:
             lines = f"[red]{lines} over[/]"
-        state = e.state + (f" ({e.merged_how})" if e.merged_how and e.merged_how != "marked" else "")
+        state = e.state + (f" ({e.merged_how})" if e.merged_how and e.merged_how != MergedHow.MARKED else "")
         if e.stacked_on:
-            state += f" (would stack on {e.stacked_on})" if e.state == "planned" else f", stacked on {e.stacked_on}"
+            state += (
+                f" (would stack on {e.stacked_on})"
+                if e.state == EffortState.PLANNED
+                else f", stacked on {e.stacked_on}"
+            )
         if e.setup and e.setup != "ok":
             state += f" [yellow]({e.setup})[/]"
         if e.split_into:
@@ -158,11 +148,11 @@ def render_status(report: StatusReport) -> None:
         out.print(progress)
 
 
-def render_remove(result: RemoveResult) -> None:
+def render_remove(result: RemoveReport) -> None:
     out = console()
     if not result.actions:
         out.print("Nothing to remove.")
     for a in result.actions:
-        colour = {"refused": "red", "kept": "yellow"}.get(a.result, "green")
+        colour = {RemoveResult.REFUSED: "red", RemoveResult.KEPT: "yellow"}.get(a.result, "green")
         reason = f" ({a.reason})" if a.reason else ""
         out.print(f"[{colour}]{a.result}[/] {a.kind} {a.target}{reason}")

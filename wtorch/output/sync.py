@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from wtorch.choices import SyncResult
 from wtorch.output import console
 
 if TYPE_CHECKING:
-    from wtorch.commands.sync import SyncResult
-    from wtorch.state import Operation
+    from wtorch.commands.sync import SyncReport
+    from wtorch.commands.undo import LogReport
 
-_STYLE = {"synced": "green", "conflict": "red", "would conflict": "red", "skipped": "yellow", "would sync": "cyan"}
-
-
-def sync_json(result: SyncResult) -> dict[str, Any]:
-    return {
-        "schema": 1,
-        "strategy": result.strategy,
-        "dry_run": result.dry_run,
-        "efforts": [
-            {
-                "id": o.id,
-                "branch": o.branch,
-                "base": o.base,
-                "before": o.before,
-                "after": o.after,
-                "result": o.result,
-                "why": o.why,
-                "conflicts": list(o.conflicts),
-                "notes": list(o.notes),
-            }
-            for o in result.outcomes
-        ],
-    }
+_STYLE = {
+    SyncResult.SYNCED: "green",
+    SyncResult.CONFLICT: "red",
+    SyncResult.FAILED: "red",
+    SyncResult.WOULD_CONFLICT: "red",
+    SyncResult.SKIPPED: "yellow",
+    SyncResult.WOULD_SYNC: "cyan",
+}
 
 
-def render_sync(result: SyncResult) -> None:
+def render_sync(result: SyncReport) -> None:
     from rich.table import Table
 
     title = f"Sync ({result.strategy})" + (" - dry run: nothing changed" if result.dry_run else "")
@@ -57,29 +43,11 @@ def render_sync(result: SyncResult) -> None:
         out.print("No effort to sync.")
 
 
-def log_json(operations: list[Operation]) -> dict[str, Any]:
-    return {
-        "schema": 1,
-        "operations": [
-            {
-                "number": op.number,
-                "command": op.command,
-                "at": op.at,
-                "refs": [{"ref": m.ref, "before": m.before, "after": m.after} for m in op.refs],
-                "worktrees_created": list(op.worktrees_created),
-                "worktrees_removed": list(op.worktrees_removed),
-                "note": op.note,
-            }
-            for op in operations
-        ],
-    }
-
-
-def render_log(operations: list[Operation]) -> None:
+def render_log(log: LogReport) -> None:
     out = console()
-    if not operations:
+    if not log.operations:
         out.print("The operations log is empty.")
-    for op in reversed(operations):
+    for op in log.operations:
         out.print(f"[bold]{op.number}[/] {op.at}  wtorch {op.command}", markup=True)
         for m in op.refs:
             before, after = (m.before or "-")[:10], (m.after or "-")[:10]

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from wtorch.refs import branch_name_problem, is_valid_id
+from wtorch.names import branch_name_problem, is_valid_id
 
 ALPHABET = "ab/.-_@{}~^:?*[\\ lock"
 

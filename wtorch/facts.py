@@ -1,0 +1,73 @@
+"""Repository facts read in batches (one for-each-ref, one worktree list), the ground every state stands on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from wtorch import git
+from wtorch.manifest import Manifest
+from wtorch.state import State
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What git says of the repository now, with the state file's copy the command holds."""
+
+    repo: git.RepoInfo
+    branches: dict[str, git.BranchRef]
+    worktrees: tuple[git.Worktree, ...]
+    base_shas: tuple[str, ...]
+    """project.base, locally and on the remote (when they differ): merged into either counts."""
+    state: State
+    remote_only: frozenset[str] = frozenset()
+    """Branches seen only as remote-tracking refs (status --remote): they live on another machine."""
+
+    @property
+    def base_sha(self) -> str | None:
+        return self.base_shas[0] if self.base_shas else None
+
+    def worktree_of(self, branch: str) -> git.Worktree | None:
+        """The worktree holding `branch`: checked out, or in the middle of rebasing it."""
+        return git.worktrees.holding(self.worktrees, branch)
+
+    def worktree_at(self, path: Path) -> git.Worktree | None:
+        return next((w for w in self.worktrees if w.path == path), None)
+
+    def with_tip(self, branch: str, sha: str) -> Facts:
+        """These facts after `branch` moved to `sha` (sync, so what is stacked on it syncs onto the new tip)."""
+        moved = dict(self.branches)
+        moved[branch] = replace(moved[branch], sha=sha)
+        return replace(self, branches=moved)
+
+
+def gather(
+    manifest: Manifest, repo: git.RepoInfo, state: State, *, remotes: bool = False, remote_view: bool = False
+) -> Facts:
+    """Facts for deriving states, with the state the command already holds. With `remote_view`, an effort
+    branch that exists only on the remote (someone else's machine) is read from its remote-tracking ref."""
+    cwd = repo.main_worktree
+    remote = manifest.project.remote
+    branches = git.refs.branches(cwd, remotes=remotes or remote is not None)
+    remote_only: set[str] = set()
+    if remote_view and remote:
+        for effort in manifest.efforts:
+            tracking = branches.get(f"{remote}/{effort.branch}")
+            if effort.branch not in branches and tracking is not None:
+                branches[effort.branch] = tracking
+                remote_only.add(effort.branch)
+    # With a remote, completion is judged against the remote base too (SPEC §9): a merge done on
+    # the shared remote counts even before the local base has caught up.
+    candidates = [
+        branches.get(manifest.project.base),
+        branches.get(f"{remote}/{manifest.project.base}") if remote else None,
+    ]
+    shas = tuple(dict.fromkeys(ref.sha for ref in candidates if ref is not None))
+    return Facts(
+        repo=repo,
+        branches=branches,
+        worktrees=tuple(git.worktrees.list_worktrees(cwd)),
+        base_shas=shas,
+        state=state,
+        remote_only=frozenset(remote_only),
+    )

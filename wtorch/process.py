@@ -1,0 +1,85 @@
+"""What every child process shares: the result type, the environment it starts from, the thread pool.
+
+git (wtorch.git.core) and user commands (wtorch.runner) both start processes; this module holds
+what they have in common, so neither keeps a copy of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Variables a git hook (or a parent git) leaks into our environment. Left in place they would
+# point every git wtorch runs, and every user command it starts, at the hook's repository.
+LEAKED_GIT_VARIABLES = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_PREFIX",
+    "GIT_NAMESPACE",
+    "GIT_QUARANTINE_PATH",
+)
+
+
+def scrub_environment() -> None:
+    """Drop the repository-locating variables from this process (GitPython starts from os.environ)."""
+    for name in LEAKED_GIT_VARIABLES:
+        os.environ.pop(name, None)
+
+
+def clean_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A copy of the environment without the repository-locating variables, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if k not in LEAKED_GIT_VARIABLES}
+    env.update(extra or {})
+    return env
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    """A finished process: git's, or a user command's (whose stderr is folded into stdout)."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str = ""
+    cwd: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    @property
+    def command(self) -> str:
+        """As a person would type it: a user's shell command as written, anything else shell-quoted."""
+        if self.argv[:2] == ("sh", "-c") and len(self.argv) == 3:
+            return self.argv[2]
+        return shlex.join(self.argv)
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def fields(self, sep: str = "\0") -> list[str]:
+        """stdout split on NUL (or `sep`), without the empty tail."""
+        items = self.stdout.split(sep)
+        return items[:-1] if items and items[-1] == "" else items
+
+
+def parallel_map(func: Callable[[T], R], items: Sequence[T], *, jobs: int | None = None) -> list[R]:
+    """Per-branch work that runs its own processes, in a small thread pool; results in input order."""
+    workers = min(jobs or 4 * (os.cpu_count() or 1), 32, len(items))
+    if workers <= 1:
+        return [func(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(func, items))

@@ -1,0 +1,157 @@
+"""Where every effort stands, derived from the batched facts each time (SPEC §3).
+
+The state file only adds what git cannot tell: explicit marks and the base each branch was made on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from wtorch import git, graph
+from wtorch.choices import EffortState, Mark, MergedHow
+from wtorch.facts import Facts
+from wtorch.manifest import Effort, Manifest
+from wtorch.process import parallel_map
+from wtorch.state import EffortRecord
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What git says of one effort's branch, before dependencies are taken into account."""
+
+    state: EffortState
+    branch: str
+    sha: str | None
+    merged_how: MergedHow | None = None
+
+
+def branch_name(effort: Effort, record: EffortRecord | None) -> str:
+    """The effort's branch: its template name, or the name `defunct` gave it."""
+    if record and record.mark == Mark.DEFUNCT and record.defunct_branch:
+        return record.defunct_branch
+    return effort.branch
+
+
+def _derive_one(effort: Effort, facts: Facts) -> Derived:
+    """planned / created / complete / defunct for one effort, against `project.base`."""
+    record = facts.state.efforts.get(effort.id)
+    name = branch_name(effort, record)
+    ref = facts.branches.get(name)
+    sha = ref.sha if ref else None
+    if record and record.mark is not None:
+        return Derived(EffortState(record.mark), name, sha, MergedHow.MARKED)
+    if sha is None:
+        return Derived(EffortState.PLANNED, name, None)
+    merged = merged_into_base(facts, sha, record, name)
+    if merged:
+        return Derived(EffortState.COMPLETE, name, sha, merged)
+    return Derived(EffortState.CREATED, name, sha)  # created vs active is settled against the effective base later
+
+
+def merged_into_base(facts: Facts, tip: str, record: EffortRecord | None, branch: str) -> MergedHow | None:
+    """Merged (an ancestor of the base), squash-merged (its change is in the base), or None."""
+    for base in facts.base_shas:
+        how = _merged_into(facts.repo.main_worktree, tip, record, branch, base)
+        if how:
+            return how
+    return None
+
+
+def _merged_into(cwd: Path, tip: str, record: EffortRecord | None, branch: str, base: str) -> MergedHow | None:
+    if git.refs.is_ancestor(cwd, tip, base):
+        # A branch with no commits of its own is an ancestor too: only call it merged once it has
+        # moved from where it was created (recorded, else the oldest entry of its reflog).
+        created_on = record.base_commit if record and record.base_commit else git.refs.first_reflog_sha(cwd, branch)
+        return MergedHow.MERGED if created_on is not None and tip != created_on else None
+    fork = git.refs.merge_base(cwd, base, tip)
+    if fork is None or git.refs.tree_of(cwd, tip) == git.refs.tree_of(cwd, fork):
+        return None
+    tree, _ = git.refs.merge_tree(cwd, base, tip)
+    if tree is not None:
+        return MergedHow.SQUASH_MERGED if tree == git.refs.tree_of(cwd, base) else None
+    # The base changed the same lines again after the squash: compare the whole change by patch-id.
+    change = git.refs.patch_id(cwd, fork, tip)
+    return MergedHow.SQUASH_MERGED if change and change in git.refs.patch_ids_of_commits(cwd, fork, base) else None
+
+
+@dataclass(frozen=True)
+class View:
+    """One effort as git shows it now: final state, where it builds from, how far it is from there."""
+
+    effort: Effort
+    state: EffortState
+    branch: str
+    sha: str | None
+    placement: graph.Placement
+    base: str
+    """The ref it is measured against: the placement's base, else the one recorded at creation."""
+    ahead: int | None = None
+    behind: int | None = None
+    merged_how: MergedHow | None = None
+
+
+def _placements(
+    manifest: Manifest, facts: Facts, *, only: set[str] | None = None
+) -> tuple[dict[str, Derived], dict[str, graph.Placement]]:
+    """States (the merge checks only for the efforts in `only`, when given) and placements."""
+
+    def derive(effort: Effort) -> Derived:
+        if only is None or effort.id in only:
+            return _derive_one(effort, facts)
+        name = branch_name(effort, facts.state.efforts.get(effort.id))
+        ref = facts.branches.get(name)
+        return Derived(EffortState.CREATED if ref else EffortState.PLANNED, name, ref.sha if ref else None)
+
+    found = parallel_map(derive, list(manifest.efforts), jobs=8)
+    states = {e.id: d for e, d in zip(manifest.efforts, found, strict=True)}
+    complete = {i: d.state == EffortState.COMPLETE for i, d in states.items()}
+    # A parent can be stacked on once it has a branch that is neither complete nor defunct.
+    started = {i: d.branch if d.state == EffortState.CREATED else None for i, d in states.items()}
+    placements = {e.id: graph.place(e.depends_on, complete, started, manifest.project.base) for e in manifest.efforts}
+    return states, placements
+
+
+def recorded_base(facts: Facts, record: EffortRecord | None, project_base: str) -> str:
+    """The base an effort was created or last synced onto, while that branch still exists; else project.base."""
+    if record and record.base_ref and record.base_ref in facts.branches:
+        return record.base_ref
+    return project_base
+
+
+def derive_all(manifest: Manifest, facts: Facts) -> dict[str, View]:
+    """Every effort's state and placement, in manifest order; per-branch git work in parallel."""
+    states, placements = _placements(manifest, facts)
+
+    def measure(effort: Effort) -> View:
+        derived = states[effort.id]
+        placement = placements[effort.id]
+        record = facts.state.efforts.get(effort.id)
+        base = placement.base or recorded_base(facts, record, manifest.project.base)
+        if derived.sha is None or base not in facts.branches:
+            return View(
+                effort, derived.state, derived.branch, derived.sha, placement, base, merged_how=derived.merged_how
+            )
+        # By commit, not by name: in a remote view a name may stand for a remote-tracking ref.
+        ahead, behind = git.refs.ahead_behind(facts.repo.main_worktree, facts.branches[base].sha, derived.sha)
+        final = EffortState.ACTIVE if derived.state == EffortState.CREATED and ahead > 0 else derived.state
+        return View(effort, final, derived.branch, derived.sha, placement, base, ahead, behind, derived.merged_how)
+
+    views = parallel_map(measure, list(manifest.efforts), jobs=8)
+    return {v.effort.id: v for v in views}
+
+
+def effort_bases(manifest: Manifest, facts: Facts) -> dict[str, str]:
+    """Effort id -> the ref its branch is measured against (a stacked effort: its parent's branch).
+
+    Only the dependencies' completeness matters here, so only they get the (costly) merge checks.
+    """
+    parents = {d for e in manifest.efforts for d in e.depends_on}
+    states, placements = _placements(manifest, facts, only=parents)
+    bases = {}
+    for effort in manifest.efforts:
+        if states[effort.id].sha is None:
+            continue
+        record = facts.state.efforts.get(effort.id)
+        bases[effort.id] = placements[effort.id].base or recorded_base(facts, record, manifest.project.base)
+    return bases
