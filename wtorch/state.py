@@ -87,10 +87,42 @@ class Operation:
 
 
 @dataclass
+class IntegrationRecord:
+    """The last `wtorch integrate N`: when, against which base commit, with which tips, and its verdict."""
+
+    wave: int
+    at: str
+    base: str
+    """The base commit the wave was trial-merged onto."""
+    tips: dict[str, str] = field(default_factory=dict)
+    """effort id -> the branch tip that was merged: a later report can tell whether it is still current."""
+    conflicts: list[list[str]] = field(default_factory=list)
+    """Pairs of effort ids whose branches conflict with each other."""
+    merges_in_order: bool = True
+    """Whether the whole wave merged onto the base in dependency order."""
+    failed_at: str | None = None
+    """The effort whose merge failed first when merging in order."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IntegrationRecord:
+        return cls(
+            wave=int(data["wave"]),
+            at=str(data["at"]),
+            base=str(data["base"]),
+            tips={str(k): str(v) for k, v in data.get("tips", {}).items()},
+            conflicts=[[str(x) for x in pair] for pair in data.get("conflicts", [])],
+            merges_in_order=bool(data.get("merges_in_order", True)),
+            failed_at=data.get("failed_at"),
+        )
+
+
+@dataclass
 class State:
     efforts: dict[str, EffortRecord] = field(default_factory=dict)
     splits: dict[str, list[str]] = field(default_factory=dict)
     operations: list[Operation] = field(default_factory=list)
+    integrations: dict[int, IntegrationRecord] = field(default_factory=dict)
+    """The last integration check of each wave, by wave number."""
 
     def effort(self, effort_id: str) -> EffortRecord:
         return self.efforts.setdefault(effort_id, EffortRecord())
@@ -141,6 +173,7 @@ def _to_toml(state: State) -> dict[str, Any]:
         "version": STATE_VERSION,
         "efforts": {k: _drop_none(vars(v)) for k, v in sorted(state.efforts.items())},
         "splits": dict(state.splits),
+        "integrations": {str(n): _drop_none(vars(r)) for n, r in sorted(state.integrations.items())},
         "operations": [
             {
                 **{k: v for k, v in vars(op).items() if k != "refs"},
@@ -170,7 +203,13 @@ def _from_toml(data: dict[str, Any]) -> State:
                 records={k: dict(v) for k, v in op.get("records", {}).items()},
             )
         )
-    return State(efforts=efforts, splits={k: list(v) for k, v in data.get("splits", {}).items()}, operations=operations)
+    integrations = {int(k): IntegrationRecord.from_dict(v) for k, v in data.get("integrations", {}).items()}
+    return State(
+        efforts=efforts,
+        splits={k: list(v) for k, v in data.get("splits", {}).items()},
+        operations=operations,
+        integrations=integrations,
+    )
 
 
 class StateStore:
