@@ -104,3 +104,26 @@ class SplitFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     MERMAID = "mermaid"
+
+
+class RunResult(StrEnum):
+    """How a command run in one worktree ended (`wtorch run`, `validate-wave`)."""
+
+    OK = "ok"
+    FAILED = "failed"
+    TIMED_OUT = "timed out"
+    SKIPPED = "skipped"
+    """no worktree to run in (or the run was stopped before this one started)"""
+
+
+class CheckResult(StrEnum):
+    """One check of `wtorch validate-wave`."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    SKIPPED = "skipped"
+
+
+class ReportFormat(StrEnum):
+    MARKDOWN = "markdown"
+    JSON = "json"

@@ -3,7 +3,7 @@
 Importing the command modules registers their commands on the app.
 """
 
-from wtorch.cli import checks, lifecycle, planning, syncing
+from wtorch.cli import checks, integrating, lifecycle, planning, reporting, running, syncing
 from wtorch.cli.app import app, main
 
-__all__ = ["app", "checks", "lifecycle", "main", "planning", "syncing"]
+__all__ = ["app", "checks", "integrating", "lifecycle", "main", "planning", "reporting", "running", "syncing"]

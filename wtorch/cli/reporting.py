@@ -1,0 +1,5 @@
+"""CLI: report."""
+
+from __future__ import annotations
+
+from wtorch.cli.app import app  # noqa: F401
