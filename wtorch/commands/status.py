@@ -32,6 +32,8 @@ class EffortStatus:
     title: str
     owner: str | None
     branch: str
+    tip: str | None
+    """The commit the branch points at (None before it exists)."""
     state: EffortState
     base: str
     stacked_on: str | None
@@ -77,6 +79,7 @@ class StatusReport:
                     "title": e.title,
                     "owner": e.owner,
                     "branch": e.branch,
+                    "tip": e.tip,
                     "state": e.state,
                     "base": e.base,
                     "stacked_on": e.stacked_on,
@@ -171,6 +174,7 @@ def _row(manifest: Manifest, facts: Facts, view: View, lines: int | None) -> Eff
         title=effort.title,
         owner=effort.owner,
         branch=view.branch,
+        tip=view.sha,
         state=view.state,
         base=view.base,
         stacked_on=view.placement.stacked_on,

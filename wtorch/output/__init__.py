@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -45,3 +47,23 @@ def emit_json(data: dict[str, Any]) -> None:
 def emit_text(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Stage beside the target, then rename: a reader sees the old file or the new one, never half."""
+    import tempfile
+
+    path = path.resolve()
+    if not path.parent.is_dir():
+        from wtorch.errors import UsageError
+
+        raise UsageError(f"cannot write {path}: no such directory {path.parent}")
+    fd, staged = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(staged, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(staged)
+        raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wtorch.commands.plan import PlanReport
 from wtorch.output import console
+from wtorch.output.mermaid import Node, wave_flowchart
 
 
 def _list(items: tuple[str, ...] | list[str], empty: str = "-") -> str:
@@ -97,19 +98,14 @@ def render_markdown(report: PlanReport) -> str:
 
 
 def render_mermaid(report: PlanReport) -> str:
-    node = {e.id: f"e{i}" for i, e in enumerate(report.efforts, start=1)}
-    lines = ["flowchart TD"]
-    for w in report.waves:
-        lines.append(f'  subgraph wave{w.number}["Wave {w.number}"]')
-        for e in (e for e in report.efforts if e.wave == w.number):
-            size = f"<br/>{e.estimate} lines" if e.estimate is not None else ""
-            title = e.title.replace('"', "'")
-            lines.append(f'    {node[e.id]}["{e.id}<br/>{title}{size}"]')
-        lines.append("  end")
-    for e in report.efforts:
-        for dep in e.depends_on:
-            lines.append(f"  {node[dep]} --> {node[e.id]}")
-    if report.critical_path:
-        lines.append("  classDef critical fill:#ffcccc,stroke:#b00020,stroke-width:2px")
-        lines.append(f"  class {','.join(node[i] for i in report.critical_path)} critical")
-    return "\n".join(lines) + "\n"
+    nodes = [
+        Node(
+            e.id,
+            e.wave,
+            f"{e.id}<br/>{e.title}" + (f"<br/>{e.estimate} lines" if e.estimate is not None else ""),
+            e.depends_on,
+        )
+        for e in report.efforts
+    ]
+    critical = {"critical": ("fill:#ffcccc,stroke:#b00020,stroke-width:2px", report.critical_path)}
+    return wave_flowchart([(w.number, f"Wave {w.number}") for w in report.waves], nodes, critical)
