@@ -10,7 +10,7 @@ import pytest
 from pytest_git import GitRepo
 from typer.testing import CliRunner
 
-from tests.gitutil import Repo
+from tests.gitutil import Repo, efforts, git, worktree_root
 
 FIXED_DATE = "2026-01-15T12:00:00+00:00"
 
@@ -97,3 +97,23 @@ def cli() -> Callable[..., object]:
             os.chdir(old)
 
     return invoke
+
+
+REMOTE_MANIFEST = 'version = 1\n[project]\nname = "demo"\nremote = "origin"\n' + efforts('id = "a"', 'id = "b"')
+
+
+@pytest.fixture
+def machines(make_repo: Callable[..., Repo], tmp_path: Path) -> Iterator[tuple[Repo, Repo, Repo]]:
+    """(remote, m1, m2): m1 made the project and wave 1 with --push; m2 is a fresh clone."""
+    remote = make_repo(bare=True)
+    seed = make_repo()
+    seed.git("checkout", "-q", "-B", "main")
+    seed.commit("initial", {"README.md": "hello\n", "wtorch.toml": REMOTE_MANIFEST})
+    seed.git("push", "-q", str(remote.path), "main")
+    clones = []
+    for name in ("m1", "m2"):
+        git(tmp_path, "clone", "-q", str(remote.path), name)
+        clones.append(Repo(tmp_path / name))
+    yield remote, clones[0], clones[1]
+    for clone in clones:
+        shutil.rmtree(worktree_root(clone), ignore_errors=True)

@@ -77,6 +77,7 @@ def test_json_shape(cli: Any, planned: Repo) -> None:
                 "excluded": [{"path": "go.sum", "lines": 30, "why": "lock file"}],
                 "binary": [],
                 "over": True,
+                "split_into": [],
             }
         ],
         "over": ["feature/p/c"],

@@ -3,57 +3,43 @@
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.gitutil import Repo, efforts, git, worktree_root, wt
+from tests.gitutil import efforts, wt
 from tests.test_status import by_id, status
 
-MANIFEST = 'version = 1\n[project]\nname = "demo"\nremote = "origin"\n' + efforts('id = "a"', 'id = "b"')
 
-
-@pytest.fixture
-def machines(make_repo: Any, tmp_path: Path) -> Iterator[tuple[Repo, Repo, Repo]]:
-    """(remote, m1, m2): m1 made the project and wave 1 with --push; m2 is a fresh clone."""
-    remote = make_repo(bare=True)
-    seed = make_repo()
-    seed.git("checkout", "-q", "-B", "main")
-    seed.commit("initial", {"README.md": "hello\n", "wtorch.toml": MANIFEST})
-    seed.git("push", "-q", str(remote.path), "main")
-    clones = []
-    for name in ("m1", "m2"):
-        git(tmp_path, "clone", "-q", str(remote.path), name)
-        clones.append(Repo(tmp_path / name))
-    yield remote, clones[0], clones[1]
-    for clone in clones:
-        shutil.rmtree(worktree_root(clone), ignore_errors=True)
-
-
-def test_sync_push_never_overwrites_a_colleagues_commits(cli: Any, machines: Any) -> None:
+def test_sync_takes_a_colleagues_commits_first_and_pushes_both(cli: Any, machines: Any) -> None:
     remote, m1, m2 = machines
     assert cli("-C", m1.path, "create-wave", "1", "--push").exit_code == 0
     a = wt(m1, "a")
     a.commit("mine", {"a.txt": "a\n"})
     a.git("push", "-q", "origin", "feature/demo/a")
+    a.commit("mine, not pushed yet", {"a2.txt": "a2\n"})
     m2.git("fetch", "-q")
     m2.git("checkout", "-q", "-b", "feature/demo/a", "origin/feature/demo/a")
-    colleague = m2.commit("colleague work", {"c.txt": "c\n"})
+    m2.commit("colleague work", {"c.txt": "c\n"})
     m2.git("push", "-q", "origin", "feature/demo/a")
     m2.git("checkout", "-q", "main")
     m2.commit("upstream", {"up.txt": "up\n"})
     m2.git("push", "-q", "origin", "main")
     result = cli("-C", m1.path, "sync", "--push", "--json")
+    assert result.exit_code == 0, result.output
     rows = {o["id"]: o for o in json.loads(result.stdout)["efforts"]}
-    assert rows["a"]["result"] == "skipped"
-    assert rows["a"]["why"] == (
-        "origin/feature/demo/a has commits that feature/demo/a lacks (pushed from elsewhere): "
-        "merge them into the branch first, then sync"
-    )
-    assert remote.git("rev-parse", "refs/heads/feature/demo/a").strip() == colleague
+    assert rows["a"]["result"] == "synced"
+    assert rows["a"]["notes"] == [
+        "took the commits origin/feature/demo/a had that feature/demo/a lacked, ours on top",
+        "pushed to origin (force-with-lease)",
+    ]
+    pushed = remote.git("rev-parse", "refs/heads/feature/demo/a").strip()
+    assert pushed == m1.rev("feature/demo/a")
+    assert remote.git("log", "--format=%s", "main..feature/demo/a").splitlines() == [
+        "mine, not pushed yet",
+        "colleague work",
+        "mine",
+    ]
+    assert remote.git("show", f"{pushed}:c.txt") == "c\n"  # the colleague's work, rebased with ours
+    remote.git("merge-base", "--is-ancestor", "main", pushed)
     assert rows["b"]["result"] == "synced" and rows["b"]["notes"] == ["pushed to origin (force-with-lease)"]
 
 
@@ -155,14 +141,9 @@ def test_dry_run_and_real_sync_agree_on_a_remote_with_someone_elses_commits(cli:
     real = cli("-C", m1.path, "sync", "--push", "--json")
     guess = {o["id"]: o for o in json.loads(predicted.stdout)["efforts"]}
     done = {o["id"]: o for o in json.loads(real.stdout)["efforts"]}
-    assert guess["a"]["result"] == done["a"]["result"] == "skipped"
-    assert (
-        guess["a"]["why"]
-        == done["a"]["why"]
-        == (
-            "origin/feature/demo/a has commits that feature/demo/a lacks (pushed from elsewhere): "
-            "merge them into the branch first, then sync"
-        )
-    )
+    assert (guess["a"]["result"], done["a"]["result"]) == ("would sync", "synced")
+    assert guess["a"]["notes"][0].startswith("would take the commits the remote branch has first")
+    taken = "took the commits origin/feature/demo/a had that feature/demo/a lacked, ours on top"
+    assert done["a"]["notes"][0] == taken
     assert (guess["b"]["result"], done["b"]["result"]) == ("would sync", "synced")
     assert guess["b"]["base"] == done["b"]["base"] == "origin/main"

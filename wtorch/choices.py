@@ -32,6 +32,9 @@ class EffortState(StrEnum):
     ACTIVE = "active"
     COMPLETE = "complete"
     DEFUNCT = "defunct"
+    MISSING = "missing"
+    """wtorch made its branch, which is gone although the effort is not complete: its work may live
+    on in what is stacked on it, so wtorch neither recreates it nor moves its children."""
 
 
 class Mark(StrEnum):
@@ -48,6 +51,8 @@ class MergedHow(StrEnum):
     """its tip is an ancestor of the base"""
     SQUASH_MERGED = "squash-merged"
     """its change is in the base"""
+    REBASE_MERGED = "rebase-merged"
+    """each of its commits is in the base, as a commit with the same patch (cherry-picked, rebased)"""
     MARKED = "marked"
     """`wtorch complete` (or `defunct`) said so"""
 

@@ -20,6 +20,9 @@ class Facts:
     base_shas: tuple[str, ...]
     """project.base, locally and on the remote (when they differ): merged into either counts."""
     state: State
+    base_ref: str
+    """What efforts on project.base are measured against: `<remote>/<base>` when it is ahead of the
+    local base (what a pull request shows), else project.base."""
     remote_only: frozenset[str] = frozenset()
     """Branches seen only as remote-tracking refs (status --remote): they live on another machine."""
 
@@ -63,11 +66,16 @@ def gather(
         branches.get(f"{remote}/{manifest.project.base}") if remote else None,
     ]
     shas = tuple(dict.fromkeys(ref.sha for ref in candidates if ref is not None))
+    local, upstream = candidates
+    base_ref = manifest.project.base
+    if upstream is not None and (local is None or git.refs.is_ancestor(cwd, local.sha, upstream.sha)):
+        base_ref = upstream.name if local is None or local.sha != upstream.sha else base_ref
     return Facts(
         repo=repo,
         branches=branches,
         worktrees=tuple(git.worktrees.list_worktrees(cwd)),
         base_shas=shas,
         state=state,
+        base_ref=base_ref,
         remote_only=frozenset(remote_only),
     )

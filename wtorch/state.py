@@ -31,8 +31,10 @@ MAX_OPERATIONS = 200
 DEFAULT_LOCK_TIMEOUT = 10.0
 
 
-def now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+def now(*, precise: bool = False) -> str:
+    """UTC as ISO-8601; `precise` keeps microseconds (marks are merged across machines by time)."""
+    stamp = dt.datetime.now(dt.UTC)
+    return (stamp if precise else stamp.replace(microsecond=0)).isoformat().replace("+00:00", "Z")
 
 
 @dataclass
@@ -51,6 +53,11 @@ class EffortRecord:
     mark_reason: str | None = None
     mark_at: str | None = None
     defunct_branch: str | None = None
+    tip: str | None = None
+    """The branch's commit as wtorch last made, synced or deleted it: merge detection after it is gone."""
+    completed: str | None = None
+    """How it was merged ("merged", "squash-merged", "rebase-merged"), recorded when wtorch deleted
+    the merged branch: the completion outlives the branch."""
 
     def __post_init__(self) -> None:
         if self.mark is not None:
@@ -84,6 +91,18 @@ class Operation:
     """Split lineages as they were before this operation changed them ([] when there was none)."""
     records: dict[str, dict[str, str]] = field(default_factory=dict)
     """Effort records as they were before this operation changed them ({} when there was none): undo puts them back."""
+    pushes: list[Push] = field(default_factory=list)
+    """Branches this operation pushed: undo puts the remote back too (with a lease on what was pushed)."""
+
+
+@dataclass
+class Push:
+    remote: str
+    branch: str
+    before: str | None
+    """The remote branch before the push (None: it did not exist)."""
+    after: str | None
+    """What the push left there (None: deleted)."""
 
 
 @dataclass
@@ -154,6 +173,7 @@ class State:
         operation.records = {k: v for k, v in operation.records.items() if _drop_none(vars(self.effort(k))) != v}
         changed = (
             operation.refs
+            or operation.pushes
             or operation.worktrees_created
             or operation.worktrees_removed
             or operation.records
@@ -176,8 +196,9 @@ def _to_toml(state: State) -> dict[str, Any]:
         "integrations": {str(n): _drop_none(vars(r)) for n, r in sorted(state.integrations.items())},
         "operations": [
             {
-                **{k: v for k, v in vars(op).items() if k != "refs"},
+                **{k: v for k, v in vars(op).items() if k not in ("refs", "pushes")},
                 "refs": [_drop_none(vars(m)) for m in op.refs],
+                "pushes": [_drop_none(vars(p)) for p in op.pushes],
             }
             for op in state.operations
         ],
@@ -201,6 +222,7 @@ def _from_toml(data: dict[str, Any]) -> State:
                 branches=dict(op.get("branches", {})),
                 splits={k: list(v) for k, v in op.get("splits", {}).items()},
                 records={k: dict(v) for k, v in op.get("records", {}).items()},
+                pushes=[Push(p["remote"], p["branch"], p.get("before"), p.get("after")) for p in op.get("pushes", [])],
             )
         )
     integrations = {int(k): IntegrationRecord.from_dict(v) for k, v in data.get("integrations", {}).items()}

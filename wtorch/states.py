@@ -5,6 +5,7 @@ The state file only adds what git cannot tell: explicit marks and the base each 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,11 +43,36 @@ def _derive_one(effort: Effort, facts: Facts) -> Derived:
     if record and record.mark is not None:
         return Derived(EffortState(record.mark), name, sha, MergedHow.MARKED)
     if sha is None:
-        return Derived(EffortState.PLANNED, name, None)
+        return _without_branch(facts, name, record)
+    if record and record.completed and record.tip and git.refs.is_ancestor(facts.repo.main_worktree, sha, record.tip):
+        # Completion recorded (here, or on another machine that deleted its copy of the branch), and the
+        # branch has no work beyond what was completed (an older copy, say on the remote, counts too).
+        return Derived(EffortState.COMPLETE, name, sha, MergedHow(record.completed))
     merged = merged_into_base(facts, sha, record, name)
     if merged:
         return Derived(EffortState.COMPLETE, name, sha, merged)
     return Derived(EffortState.CREATED, name, sha)  # created vs active is settled against the effective base later
+
+
+def _without_branch(facts: Facts, name: str, record: EffortRecord | None) -> Derived:
+    """No branch: planned, unless wtorch made one. Then it was merged (recorded when wtorch deleted
+    it, or still derivable: its last known tip is in the base, or a merge commit names it), or it is
+    missing — gone without being complete."""
+    if record is not None and record.completed:
+        return Derived(EffortState.COMPLETE, name, None, MergedHow(record.completed))
+    if record is None or record.branch is None:
+        return Derived(EffortState.PLANNED, name, None)
+    cwd = facts.repo.main_worktree
+    tip = record.tip
+    if tip and tip != record.base_commit and git.refs.commit_exists(cwd, tip):
+        merged = merged_into_base(facts, tip, record, name)
+        if merged:
+            return Derived(EffortState.COMPLETE, name, None, merged)
+    named = re.compile(rf"(?<![\w.-]){re.escape(name)}(?![\w./-])")
+    for base in facts.base_shas:
+        if any(named.search(subject) for subject in git.refs.merge_subjects(cwd, base)):
+            return Derived(EffortState.COMPLETE, name, None, MergedHow.MERGED)
+    return Derived(EffortState.MISSING, name, None)
 
 
 def merged_into_base(facts: Facts, tip: str, record: EffortRecord | None, branch: str) -> MergedHow | None:
@@ -70,9 +96,12 @@ def _merged_into(cwd: Path, tip: str, record: EffortRecord | None, branch: str, 
     tree, _ = git.refs.merge_tree(cwd, base, tip)
     if tree is not None:
         return MergedHow.SQUASH_MERGED if tree == git.refs.tree_of(cwd, base) else None
-    # The base changed the same lines again after the squash: compare the whole change by patch-id.
+    # The base changed the same lines again after the squash: compare the whole change by patch-id,
+    # then commit by commit (rebase-merged or cherry-picked, then edited).
     change = git.refs.patch_id(cwd, fork, tip)
-    return MergedHow.SQUASH_MERGED if change and change in git.refs.patch_ids_of_commits(cwd, fork, base) else None
+    if change and change in git.refs.patch_ids_of_commits(cwd, fork, base):
+        return MergedHow.SQUASH_MERGED
+    return MergedHow.REBASE_MERGED if git.refs.all_commits_applied(cwd, base, tip) else None
 
 
 @dataclass(frozen=True)
@@ -108,15 +137,15 @@ def _placements(
     complete = {i: d.state == EffortState.COMPLETE for i, d in states.items()}
     # A parent can be stacked on once it has a branch that is neither complete nor defunct.
     started = {i: d.branch if d.state == EffortState.CREATED else None for i, d in states.items()}
-    placements = {e.id: graph.place(e.depends_on, complete, started, manifest.project.base) for e in manifest.efforts}
+    placements = {e.id: graph.place(e.depends_on, complete, started, facts.base_ref) for e in manifest.efforts}
     return states, placements
 
 
-def recorded_base(facts: Facts, record: EffortRecord | None, project_base: str) -> str:
-    """The base an effort was created or last synced onto, while that branch still exists; else project.base."""
+def recorded_base(facts: Facts, record: EffortRecord | None) -> str:
+    """The base an effort was created or last synced onto, while that branch still exists; else the base."""
     if record and record.base_ref and record.base_ref in facts.branches:
         return record.base_ref
-    return project_base
+    return facts.base_ref
 
 
 def derive_all(manifest: Manifest, facts: Facts) -> dict[str, View]:
@@ -127,7 +156,7 @@ def derive_all(manifest: Manifest, facts: Facts) -> dict[str, View]:
         derived = states[effort.id]
         placement = placements[effort.id]
         record = facts.state.efforts.get(effort.id)
-        base = placement.base or recorded_base(facts, record, manifest.project.base)
+        base = placement.base or recorded_base(facts, record)
         if derived.sha is None or base not in facts.branches:
             return View(
                 effort, derived.state, derived.branch, derived.sha, placement, base, merged_how=derived.merged_how
@@ -153,5 +182,5 @@ def effort_bases(manifest: Manifest, facts: Facts) -> dict[str, str]:
         if states[effort.id].sha is None:
             continue
         record = facts.state.efforts.get(effort.id)
-        bases[effort.id] = placements[effort.id].base or recorded_base(facts, record, manifest.project.base)
+        bases[effort.id] = placements[effort.id].base or recorded_base(facts, record)
     return bases

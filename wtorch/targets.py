@@ -78,6 +78,8 @@ class Target:
     branch: str
     base: str
     effort: str | None = None
+    split_into: tuple[str, ...] = ()
+    """The chunk branches `split --apply` cut this branch into (its lineage), if any."""
 
 
 def gate_config(manifest: Manifest | None) -> GateConfig:
@@ -138,11 +140,23 @@ def measured(
             f"effort {_quoted([e.id for e in missing])} has no branch yet ({first.branch}); "
             f"create it with `wtorch create-wave {first.wave}`"
         )
-    bases = states.effort_bases(manifest, facts) if efforts and base is None else {}
-    project_base = base or manifest.project.base
-    chosen = [Target(e.branch, bases.get(e.id, project_base), e.id) for e in efforts]
-    chosen += [Target(name, project_base) for name in bare]
+    bases = states.effort_bases(manifest, facts) if (efforts or bare) and base is None else {}
+    project_base = base or facts.base_ref
+    splits = facts.state.splits
+    chosen = [Target(e.branch, bases.get(e.id, project_base), e.id, tuple(splits.get(e.branch, ()))) for e in efforts]
+    by_branch = {e.branch: bases.get(e.id, project_base) for e in manifest.efforts}
+    chosen += [Target(name, base or _chunk_base(name, splits, by_branch, project_base)) for name in bare]
     return list({t.branch: t for t in chosen}.values()), skipped
+
+
+def _chunk_base(branch: str, splits: dict[str, list[str]], bases: dict[str, str], project_base: str) -> str:
+    """A split chunk is reviewed on top of the chunk below it; the first on top of what the original
+    branch was measured against. Any other branch: project.base."""
+    for original, chunks in splits.items():
+        if branch in chunks:
+            n = chunks.index(branch)
+            return chunks[n - 1] if n else bases.get(original, project_base)
+    return project_base
 
 
 def _bare(start: Path, names: Sequence[str], waves: Sequence[int], base: str | None, command: str) -> list[Target]:

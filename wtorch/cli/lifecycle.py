@@ -82,6 +82,9 @@ def status(
         render.render_status(report)
 
 
+_PUSH_HELP = "Publish the marks to project.remote (refs/wtorch/state), so other machines see them."
+
+
 def _mark(ctx: typer.Context, run: Callable[..., MarkResult], effort_id: str, **options: Any) -> None:
     from wtorch import context
 
@@ -95,6 +98,7 @@ def complete(
     ctx: typer.Context,
     effort_id: Annotated[str, typer.Argument(metavar="ID|BRANCH", help="The effort: its id or its branch.")],
     reason: Annotated[str | None, typer.Option("--reason", help="Why (shown in status and report).")] = None,
+    push: Annotated[bool, typer.Option("--push", help=_PUSH_HELP)] = False,
 ) -> None:
     """Mark an effort complete by hand (merges, squash-merges included, are detected without this).
 
@@ -102,7 +106,7 @@ def complete(
     """
     from wtorch.commands.marks import run_complete
 
-    _mark(ctx, run_complete, effort_id, reason=reason)
+    _mark(ctx, run_complete, effort_id, reason=reason, push=push)
 
 
 @app.command()
@@ -110,6 +114,7 @@ def defunct(
     ctx: typer.Context,
     effort_id: Annotated[str, typer.Argument(metavar="ID|BRANCH", help="The effort: its id or its branch.")],
     reason: Annotated[str, typer.Option("--reason", help="Why the work is abandoned (required).")],
+    push: Annotated[bool, typer.Option("--push", help=_PUSH_HELP)] = False,
 ) -> None:
     """Mark an effort defunct: its branch is renamed by defunct_template and kept, never deleted.
 
@@ -117,13 +122,14 @@ def defunct(
     """
     from wtorch.commands.marks import run_defunct
 
-    _mark(ctx, run_defunct, effort_id, reason=reason)
+    _mark(ctx, run_defunct, effort_id, reason=reason, push=push)
 
 
 @app.command()
 def reopen(
     ctx: typer.Context,
     effort_id: Annotated[str, typer.Argument(metavar="ID|BRANCH", help="The effort: its id or its branch.")],
+    push: Annotated[bool, typer.Option("--push", help=_PUSH_HELP)] = False,
 ) -> None:
     """Clear a complete or defunct mark; a defunct branch gets its name back.
 
@@ -131,7 +137,7 @@ def reopen(
     """
     from wtorch.commands.marks import run_reopen
 
-    _mark(ctx, run_reopen, effort_id)
+    _mark(ctx, run_reopen, effort_id, push=push)
 
 
 @app.command()

@@ -21,7 +21,7 @@ from wtorch.facts import Facts, gather
 from wtorch.manifest import Effort, Manifest
 from wtorch.process import ProcessResult
 from wtorch.runner import run_command
-from wtorch.state import EffortRecord, Operation, RefMove, State, StateStore, now
+from wtorch.state import EffortRecord, Operation, Push, RefMove, State, StateStore, now
 from wtorch.states import View, derive_all
 
 Progress = Callable[[str], None]
@@ -165,6 +165,13 @@ def _plan_one(manifest: Manifest, facts: Facts, view: View, *, force: bool, push
     if view.state in (EffortState.COMPLETE, EffortState.DEFUNCT):
         outcome.detail = f"{view.state}: nothing to create"
         return outcome, None
+    if view.state == EffortState.MISSING:
+        outcome.result = CreateResult.REFUSED
+        outcome.detail = (
+            f"its branch {view.branch} is gone but {effort.id} is not complete (its work may live on in what is "
+            f"stacked on it): restore the branch, or `wtorch complete {effort.id}` or `wtorch defunct {effort.id}`"
+        )
+        return outcome, None
     notes: list[str] = []
     base = view.placement.base
     if base is None:
@@ -273,6 +280,7 @@ def _execute(
             created_sha = job.published or base_ref.sha
             fork = git.refs.merge_base(cwd, base_ref.sha, created_sha) if job.published else created_sha
             record.branch, record.base_ref, record.base_commit, record.created_at = branch, job.base, fork, now()
+            record.tip = created_sha
             op.refs.append(RefMove(f"refs/heads/{branch}", None, created_sha))
         elif record.base_commit is None:
             record.branch, record.base_ref = branch, job.base
@@ -304,13 +312,14 @@ def _execute(
     if made:
         _finish(manifest, effort, outcome, record)
     if job.push and manifest.project.remote:
-        _push(cwd, manifest.project.remote, branch, outcome)
+        _push(cwd, manifest.project.remote, branch, outcome, op)
 
 
-def _push(cwd: Path, remote: str, branch: str, outcome: Outcome) -> None:
+def _push(cwd: Path, remote: str, branch: str, outcome: Outcome, op: Operation) -> None:
     """Publish with upstream tracking; a failure is this effort's, the wave carries on."""
     try:
         git.refs.push(cwd, remote, branch, set_upstream=True)
+        op.pushes.append(Push(remote, branch, None, git.refs.resolve(cwd, f"refs/heads/{branch}")))
     except GitError as exc:
         reason = exc.stderr.strip().splitlines()[0] if exc.stderr.strip() else "push failed"
         if outcome.result != CreateResult.SETUP_FAILED:

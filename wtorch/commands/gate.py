@@ -19,6 +19,8 @@ class GateRow:
     count: LineCount
     effort: str | None
     max_lines: int
+    split_into: tuple[str, ...] = ()
+    """Its chunk branches, when it was split already: the chunks are what is gated, not the original."""
 
     @property
     def over(self) -> bool:
@@ -39,6 +41,7 @@ class GateRow:
             "excluded": [{"path": f.path, "lines": weight(f, c.count), "why": f.excluded} for f in c.excluded],
             "binary": list(c.binary),
             "over": self.over,
+            "split_into": list(self.split_into),
         }
 
 
@@ -94,5 +97,5 @@ def run_gate(
         default_excludes=default_excludes,
         jobs=jobs,
     )
-    rows = tuple(GateRow(c, t.effort, budget) for t, c in zip(chosen, counts, strict=True))
+    rows = tuple(GateRow(c, t.effort, budget, t.split_into) for t, c in zip(chosen, counts, strict=True))
     return GateReport(budget, mode, rows, skipped)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from wtorch import git, targets
+from wtorch import git, targets, travel
 from wtorch.choices import Mark
 from wtorch.errors import UsageError
 from wtorch.manifest import Effort, Manifest
 from wtorch.manifest.templates import render
 from wtorch.safety import Hazard, worktree_problem
-from wtorch.state import EffortRecord, RefMove, StateStore, now
+from wtorch.state import EffortRecord, Operation, RefMove, State, StateStore, now
 
 
 @dataclass(frozen=True)
@@ -23,15 +24,39 @@ class MarkResult:
     message: str
 
 
+@contextmanager
+def _marking(
+    manifest: Manifest, repo: git.RepoInfo, argv: Sequence[str], *, push: bool
+) -> Iterator[tuple[State, Operation]]:
+    """The operation frame of a mark; with --push, the remote's marks are merged in first and the
+    result published in `refs/wtorch/state`, so every machine sees the same marks."""
+    remote = manifest.project.remote
+    if push and not remote:
+        raise UsageError("--push needs project.remote in the manifest")
+    with StateStore(repo.common_dir).operation(argv) as (state, op):
+        if push and remote:
+            git.refs.fetch(repo.main_worktree, remote)
+            travel.absorb(state, travel.read_remote(repo, remote)[0])
+        yield state, op
+        if push and remote:
+            travel.publish(repo, remote, state)
+
+
 def run_complete(
-    manifest: Manifest, repo: git.RepoInfo, name: str, *, reason: str | None, argv: Sequence[str] = ("complete",)
+    manifest: Manifest,
+    repo: git.RepoInfo,
+    name: str,
+    *,
+    reason: str | None,
+    push: bool = False,
+    argv: Sequence[str] = ("complete",),
 ) -> MarkResult:
     effort = targets.effort(manifest, name)
-    with StateStore(repo.common_dir).operation(argv) as (state, op):
+    with _marking(manifest, repo, argv, push=push) as (state, op):
         if state.effort(effort.id).mark == Mark.DEFUNCT:
             raise UsageError(f"'{effort.id}' is defunct; `wtorch reopen {effort.id}` first")
         record = state.touch(op, effort.id)
-        record.mark, record.mark_reason, record.mark_at = Mark.COMPLETE, reason, now()
+        record.mark, record.mark_reason, record.mark_at = Mark.COMPLETE, reason, now(precise=True)
         op.note = f"marked {effort.id} complete" + (f": {reason}" if reason else "")
     return MarkResult(effort.id, Mark.COMPLETE, effort.branch, f"{effort.id} marked complete")
 
@@ -48,7 +73,13 @@ def defunct_branch_name(manifest: Manifest, effort: Effort) -> str:
 
 
 def run_defunct(
-    manifest: Manifest, repo: git.RepoInfo, name: str, *, reason: str, argv: Sequence[str] = ("defunct",)
+    manifest: Manifest,
+    repo: git.RepoInfo,
+    name: str,
+    *,
+    reason: str,
+    push: bool = False,
+    argv: Sequence[str] = ("defunct",),
 ) -> MarkResult:
     """Rename the branch by defunct_template and keep it; its worktree follows, uncommitted work stays."""
     if not reason.strip():
@@ -56,7 +87,7 @@ def run_defunct(
     effort = targets.effort(manifest, name)
     target = defunct_branch_name(manifest, effort)
     cwd = repo.main_worktree
-    with StateStore(repo.common_dir).operation(argv) as (state, op):
+    with _marking(manifest, repo, argv, push=push) as (state, op):
         current = state.effort(effort.id)
         if current.mark == Mark.DEFUNCT:
             return MarkResult(
@@ -72,22 +103,25 @@ def run_defunct(
             git.refs.rename_branch(cwd, effort.branch, target)
             op.refs += [RefMove(f"refs/heads/{effort.branch}", sha, None), RefMove(f"refs/heads/{target}", None, sha)]
             record.defunct_branch = target
-        record.mark, record.mark_reason, record.mark_at = Mark.DEFUNCT, reason, now()
+        record.mark, record.mark_reason, record.mark_at = Mark.DEFUNCT, reason, now(precise=True)
         op.note = f"marked {effort.id} defunct: {reason}"
     kept = f"branch kept as {target}" if record.defunct_branch else "it had no branch"
     return MarkResult(effort.id, Mark.DEFUNCT, target, f"{effort.id} marked defunct; {kept}")
 
 
-def run_reopen(manifest: Manifest, repo: git.RepoInfo, name: str, *, argv: Sequence[str] = ("reopen",)) -> MarkResult:
+def run_reopen(
+    manifest: Manifest, repo: git.RepoInfo, name: str, *, push: bool = False, argv: Sequence[str] = ("reopen",)
+) -> MarkResult:
     """Clear a mark; a defunct branch gets its own name back when that name is free."""
     effort = targets.effort(manifest, name)
-    with StateStore(repo.common_dir).operation(argv) as (state, op):
+    with _marking(manifest, repo, argv, push=push) as (state, op):
         was = state.effort(effort.id).mark
         if was is None:
             return MarkResult(effort.id, None, effort.branch, f"{effort.id} has no mark to clear")
         record = state.touch(op, effort.id)
         _restore_branch(repo.main_worktree, effort, record, op.refs)
-        record.mark = record.mark_reason = record.mark_at = None
+        record.mark = record.mark_reason = None
+        record.mark_at = now(precise=True)  # when the mark changed: a reopen travels to other machines by time too
         op.note = f"cleared the {was} mark of {effort.id}"
     return MarkResult(effort.id, None, effort.branch, f"{effort.id} reopened (was {was})")
 

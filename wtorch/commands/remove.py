@@ -13,10 +13,10 @@ from wtorch.errors import GitError
 from wtorch.facts import Facts, gather
 from wtorch.manifest import Manifest
 from wtorch.safety import Hazard, worktree_problem
-from wtorch.state import Operation, RefMove, StateStore
+from wtorch.state import Operation, RefMove, State, StateStore
 from wtorch.states import View, derive_all
 
-_MERGED = (MergedHow.MERGED, MergedHow.SQUASH_MERGED)
+_MERGED = (MergedHow.MERGED, MergedHow.SQUASH_MERGED, MergedHow.REBASE_MERGED)
 _FORCE = {Hazard.DIRTY: "--force, which discards them", Hazard.LOCKED: "--force"}
 
 
@@ -57,7 +57,7 @@ def run_remove(
     with StateStore(repo.common_dir).operation(argv) as (state, op):
         facts = gather(manifest, repo, state)
         view = derive_all(manifest, facts)[effort.id]
-        _Remover(facts, op, report, manifest.worktree.copy, force=force).effort(view)
+        _Remover(facts, state, op, report, manifest.worktree.copy, force=force).effort(view)
     return report
 
 
@@ -72,7 +72,7 @@ def run_prune(
     report = RemoveReport(dry_run=dry_run)
     with StateStore(repo.common_dir).operation(argv) as (state, op):
         facts = gather(manifest, repo, state)
-        remover = _Remover(facts, op, report, manifest.worktree.copy, dry_run=dry_run)
+        remover = _Remover(facts, state, op, report, manifest.worktree.copy, dry_run=dry_run)
         remover.stale_entries()
         if merged:
             for view in derive_all(manifest, facts).values():
@@ -84,6 +84,7 @@ def run_prune(
 @dataclass
 class _Remover:
     facts: Facts
+    state: State
     op: Operation
     report: RemoveReport
     copies: Sequence[str]
@@ -145,6 +146,11 @@ class _Remover:
             return
         if not self.dry_run:
             cwd = self.facts.repo.main_worktree
+            record = self.state.touch(self.op, view.effort.id)
+            # The completion outlives the branch; a branch deleted by force is work let go: planned again.
+            record.tip, record.completed = view.sha, view.merged_how if merged else None
+            if not merged:
+                record.branch = record.base_ref = record.base_commit = record.tip = None
             git.refs.delete_ref(cwd, f"refs/heads/{view.branch}", view.sha, message="wtorch: remove")
             self.op.refs.append(RefMove(f"refs/heads/{view.branch}", view.sha, None))
         self.done(view.branch, "branch", f"was {view.merged_how}" if merged else "forced")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from wtorch import git, targets
+from wtorch import git, targets, travel
 from wtorch.choices import EffortState, MergedHow
 from wtorch.counting import count_many
 from wtorch.errors import UsageError
@@ -51,6 +51,10 @@ class EffortStatus:
     setup: str | None
     mark_reason: str | None
     split_into: tuple[str, ...]
+    remote_ahead: int | None = None
+    """With --remote: commits of the local branch not on `<remote>/<branch>` (None when either is missing)."""
+    remote_behind: int | None = None
+    """With --remote: commits of `<remote>/<branch>` not on the local branch (a colleague's work)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ class StatusReport:
                     "setup": e.setup,
                     "mark_reason": e.mark_reason,
                     "split_into": list(e.split_into),
+                    "remote_ahead": e.remote_ahead,
+                    "remote_behind": e.remote_behind,
                 }
                 for e in self.efforts
             ],
@@ -120,7 +126,10 @@ def run_status(
         if not manifest.project.remote:
             raise UsageError("--remote needs project.remote in the manifest")
         git.refs.fetch(repo.main_worktree, manifest.project.remote)
-    facts = gather(manifest, repo, StateStore(repo.common_dir).read(), remote_view=remote)
+    state = StateStore(repo.common_dir).read()
+    if remote and manifest.project.remote:
+        travel.absorb(state, travel.read_remote(repo, manifest.project.remote)[0])  # in memory: status writes nothing
+    facts = gather(manifest, repo, state, remote_view=remote)
     views = derive_all(manifest, facts)
     measured = [
         views[e.id]
@@ -137,6 +146,8 @@ def run_status(
     )
     lines = {v.effort.id: c.lines for v, c in zip(measured, counts, strict=True)}
     rows = parallel_map(lambda e: _row(manifest, facts, views[e.id], lines.get(e.id)), chosen)
+    if remote:
+        rows = parallel_map(lambda row: _against_remote(facts, manifest.project.remote or "", row), rows)
     shown = [n for n in manifest.wave_numbers() if not waves or n in waves]
     return StatusReport(manifest.gate.max_lines, tuple(rows), tuple(_wave(manifest, views, n) for n in shown))
 
@@ -157,6 +168,15 @@ def worktree_facts(facts: Facts, view: View) -> tuple[Path | None, str]:
     if problem is not None:
         return holder.path, _CONDITION[problem.hazard]
     return holder.path, "ok" if holder.path == view.effort.worktree else "elsewhere"
+
+
+def _against_remote(facts: Facts, remote: str, row: EffortStatus) -> EffortStatus:
+    """Ahead/behind of the branch's remote copy (someone else pushing to the same branch shows as behind)."""
+    tracking = facts.branches.get(f"{remote}/{row.branch}")
+    if row.tip is None or tracking is None or row.branch in facts.remote_only:
+        return row
+    ahead, behind = git.refs.ahead_behind(facts.repo.main_worktree, tracking.sha, row.tip)
+    return replace(row, remote_ahead=ahead, remote_behind=behind)
 
 
 def _row(manifest: Manifest, facts: Facts, view: View, lines: int | None) -> EffortStatus:

@@ -11,18 +11,18 @@ only stops short of acting on them (it predicts the outcome with a trial merge i
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from wtorch import git, graph, targets
+from wtorch import git, graph, targets, travel
 from wtorch.choices import EffortState, Strategy, SyncResult
 from wtorch.errors import GitError, UsageError
 from wtorch.facts import Facts, gather
 from wtorch.git import integrate
+from wtorch.git.trial import commit_merge
 from wtorch.manifest import Effort, Manifest
 from wtorch.safety import Hazard, worktree_problem
-from wtorch.state import EffortRecord, Operation, RefMove, State, StateStore, now
+from wtorch.state import EffortRecord, Operation, Push, RefMove, State, StateStore, now
 from wtorch.states import View, derive_all
 
 _FAILED = (SyncResult.CONFLICT, SyncResult.FAILED, SyncResult.WOULD_CONFLICT)
@@ -84,6 +84,8 @@ class _Decision:
     holder: git.Worktree | None = None
     new_base: str = ""
     upstream: str = ""
+    catch_up: str = ""
+    """`<remote>/<branch>` when it has a colleague's commits this branch lacks: taken in first."""
 
 
 def run_sync(
@@ -119,6 +121,7 @@ class _Run:
     autostash: bool
     push: bool
     dry_run: bool
+    views: dict[str, View] = field(default_factory=dict)
 
     def all(
         self,
@@ -130,10 +133,12 @@ class _Run:
         save: Callable[[], None] | None = None,
     ) -> list[SyncOutcome]:
         """Parents first; facts read once, then carried forward as each synced branch moves."""
-        if self.manifest.project.remote:
-            git.refs.fetch(self.repo.main_worktree, self.manifest.project.remote)
+        remote = self.manifest.project.remote
+        if remote:
+            git.refs.fetch(self.repo.main_worktree, remote)
+            travel.absorb(state, travel.read_remote(self.repo, remote)[0])
         facts = gather(self.manifest, self.repo, state, remotes=True)
-        views = derive_all(self.manifest, facts)
+        views = self.views = derive_all(self.manifest, facts)
         failed: set[str] = set()
         outcomes = []
         for effort in _ordered(self.manifest, chosen):
@@ -146,11 +151,13 @@ class _Run:
                 failed.add(effort.id)
             elif outcome.result == SyncResult.SYNCED and outcome.after:
                 facts = facts.with_tip(view.branch, outcome.after)
-                if self.push:
-                    self.publish(facts, outcome)
+                if self.push and op is not None:
+                    self.publish(facts, outcome, op)
             outcomes.append(outcome)
             if save:
                 save()
+        if self.push and op is not None and remote:
+            travel.publish(self.repo, remote, state)
         return outcomes
 
     def decide(self, facts: Facts, view: View, record: EffortRecord | None, failed: set[str]) -> _Decision:
@@ -165,14 +172,63 @@ class _Run:
             return _Decision(base, SyncResult.SKIPPED, f"its base {base} does not exist")
         cwd = facts.repo.main_worktree
         new_base = facts.branches[base].sha
-        if git.refs.is_ancestor(cwd, new_base, view.sha or ""):
+        catch_up = self.colleague_tip(facts, view)
+        if not catch_up and git.refs.is_ancestor(cwd, new_base, view.sha or ""):
             return _Decision(base, SyncResult.UP_TO_DATE, f"already on {base}", new_base=new_base)
-        upstream = _recorded_base(cwd, record, base, view)
-        return _Decision(base, holder=holder, new_base=new_base, upstream=upstream)
+        upstream = self.fork_point(facts, view, record, base)
+        return _Decision(base, holder=holder, new_base=new_base, upstream=upstream, catch_up=catch_up)
+
+    def colleague_tip(self, facts: Facts, view: View) -> str:
+        """`<remote>/<branch>`'s commit when it holds commits this branch has no equivalent of (someone
+        pushed to the same branch); "" when it holds nothing new (ours, or our own commits as they were
+        before a rebase)."""
+        remote = self.manifest.project.remote
+        tracking = facts.branches.get(f"{remote}/{view.branch}") if remote else None
+        cwd, tip = facts.repo.main_worktree, view.sha or ""
+        if tracking is None or git.refs.is_ancestor(cwd, tracking.sha, tip):
+            return ""
+        return "" if git.refs.all_commits_applied(cwd, tip, tracking.sha) else tracking.sha
+
+    def fork_point(self, facts: Facts, view: View, record: EffortRecord | None, base: str) -> str:
+        """Where the branch's own commits start: the newest of the recorded base and, for an effort
+        stacked on a parent, every commit the parent's branch has been at (locally, on the remote, in
+        its reflog) that is in the branch — so a child rebased by hand onto its grown parent replays
+        only its own commits once the parent is squash-merged. Else the merge-base."""
+        cwd, tip = facts.repo.main_worktree, view.sha or ""
+        candidates = [record.base_commit] if record and record.base_commit else []
+        parent = self._parent_branch(view, record)
+        if parent is not None:
+            remote = self.manifest.project.remote
+            for name in (parent, f"{remote}/{parent}" if remote else None):
+                if name and name in facts.branches:
+                    candidates.append(facts.branches[name].sha)
+            candidates += git.refs.reflog_shas(cwd, f"refs/heads/{parent}")
+        found = git.refs.newest_ancestor(cwd, candidates, tip) if candidates else None
+        return found or git.refs.merge_base(cwd, base, tip) or base
+
+    def _parent_branch(self, view: View, record: EffortRecord | None) -> str | None:
+        """The branch of the dependency this effort is (or was, when last created or synced) stacked on."""
+        by_branch = {self.views[d].branch: d for d in view.effort.depends_on}
+        if view.placement.stacked_on is not None:
+            return self.views[view.placement.stacked_on].branch
+        if record and record.base_ref in by_branch:
+            return record.base_ref
+        return None
 
     def skip_reason(self, facts: Facts, view: View, failed: set[str]) -> str | None:
         if view.state in (EffortState.PLANNED, EffortState.COMPLETE, EffortState.DEFUNCT):
             return f"{view.state}: nothing to sync"
+        if view.state == EffortState.MISSING:
+            return f"missing: its branch {view.branch} is gone"
+        gone = [d for d in view.effort.depends_on if self.views[d].state == EffortState.MISSING]
+        if gone:
+            # Moving it onto the base would drop the parent's commits it carries: leave it as it is.
+            parent = self.views[gone[0]]
+            return (
+                f"its parent {gone[0]}'s branch {parent.branch} is gone and {gone[0]} is not complete; its commits "
+                f"are still in {view.branch}: restore the branch (`git branch {parent.branch} <commit>`), "
+                f"or mark {gone[0]} complete or defunct"
+            )
         blocked = [d for d in view.effort.depends_on if d in failed]
         if blocked:
             return f"stacked on {', '.join(blocked)}, which did not sync"
@@ -192,7 +248,7 @@ class _Run:
             return str(problem)
         if holder.branch != view.branch:
             return f"{holder.path} is not on {view.branch}"
-        return self.remote_has_more(facts, view) if self.push else None
+        return None
 
     def base_ref(self, facts: Facts, view: View) -> str:
         """A stacked parent's branch, else project.base — as on the remote when there is one."""
@@ -209,34 +265,67 @@ class _Run:
             return outcome
         record = state.touch(op, view.effort.id)
         if decision.result == SyncResult.UP_TO_DATE or decision.holder is None:
-            _record(record, decision.base, decision.new_base, SyncResult.UP_TO_DATE)
+            _record(record, decision.base, decision.new_base, SyncResult.UP_TO_DATE, view.sha)
             return outcome
-        path = decision.holder.path
-        if self.mode == Strategy.REBASE:
-            result = integrate.rebase_onto(
-                path, view.branch, decision.new_base, decision.upstream, autostash=self.autostash
-            )
-        else:
-            result = integrate.merge(path, decision.new_base, autostash=self.autostash)
-        outcome.after = git.refs.resolve(facts.repo.main_worktree, f"refs/heads/{view.branch}")
-        if not result.ok and not result.conflicts:
-            outcome.result, outcome.why = SyncResult.FAILED, f"{result.message}; left as it was"
-            _record(record, None, None, f"failed: {result.message}")
-            return outcome
-        if not result.ok:
-            outcome.result, outcome.conflicts = SyncResult.CONFLICT, result.conflicts
-            outcome.why = f"conflict in {', '.join(result.conflicts)}; left as it was"
-            _record(record, None, None, f"conflict: {', '.join(result.conflicts)}")
-            return outcome
+        cwd, path = facts.repo.main_worktree, decision.holder.path
+        moved = view
+        if decision.catch_up:
+            # A colleague pushed to this branch: our commits go on top of theirs, neither side is lost.
+            tracking = f"{self.manifest.project.remote}/{view.branch}"
+            fork = git.refs.merge_base(cwd, view.sha or "", decision.catch_up) or decision.catch_up
+            taken = integrate.rebase_onto(path, view.branch, decision.catch_up, fork, autostash=self.autostash)
+            if not self.settled(facts, outcome, record, taken, f" taking {tracking}'s commits"):
+                return outcome
+            outcome.notes.append(f"took the commits {tracking} had that {view.branch} lacked, ours on top")
+            moved = replace(view, sha=outcome.after)
+            decision = replace(decision, upstream=self.fork_point(facts, moved, record, decision.base))
+        if not git.refs.is_ancestor(cwd, decision.new_base, moved.sha or ""):
+            if self.mode == Strategy.REBASE:
+                result = integrate.rebase_onto(
+                    path, view.branch, decision.new_base, decision.upstream, autostash=self.autostash
+                )
+            else:
+                target = self.merge_target(facts, moved, decision)
+                message = f"Merge {decision.base} into {view.branch} (wtorch sync)"
+                result = integrate.merge(path, target, autostash=self.autostash, message=message)
+            if not self.settled(facts, outcome, record, result, ""):
+                return outcome
         outcome.result = SyncResult.SYNCED
+        op.refs.append(RefMove(f"refs/heads/{view.branch}", view.sha, outcome.after))
+        _record(record, decision.base, decision.new_base, SyncResult.SYNCED, outcome.after)
+        return outcome
+
+    def settled(
+        self, facts: Facts, outcome: SyncOutcome, record: EffortRecord, result: integrate.Outcome, doing: str
+    ) -> bool:
+        """Note where a rebase or merge left the branch; False (and the outcome says why) when it failed."""
+        outcome.after = git.refs.resolve(facts.repo.main_worktree, f"refs/heads/{outcome.branch}")
         if result.stash_kept:
             outcome.notes.append(
                 "your uncommitted changes conflicted with the new base: they are safe in `git stash list`, "
                 "and the worktree shows the conflict"
             )
-        op.refs.append(RefMove(f"refs/heads/{view.branch}", view.sha, outcome.after))
-        _record(record, decision.base, decision.new_base, SyncResult.SYNCED)
-        return outcome
+        if result.ok:
+            return True
+        if not result.conflicts:
+            outcome.result, outcome.why = SyncResult.FAILED, f"{result.message}{doing}; left as it was"
+            _record(record, None, None, f"failed: {result.message}")
+            return False
+        outcome.result, outcome.conflicts = SyncResult.CONFLICT, result.conflicts
+        outcome.why = f"conflict in {', '.join(result.conflicts)}{doing}; left as it was"
+        _record(record, None, None, f"conflict: {', '.join(result.conflicts)}")
+        return False
+
+    def merge_target(self, facts: Facts, view: View, decision: _Decision) -> str:
+        """What the merge strategy merges: the new base, or, when the branch's fork point is not in the
+        new base (its parent was squash-merged), a commit with the new base's tree and both as parents —
+        telling git the base already holds the parent's change, so only the branch's own work meets it."""
+        cwd = facts.repo.main_worktree
+        if git.refs.is_ancestor(cwd, decision.upstream, decision.new_base):
+            return decision.new_base
+        tree = git.refs.tree_of(cwd, decision.new_base)
+        note = f"{decision.base} already holds what {view.branch} was built on ({decision.upstream[:12]})"
+        return commit_merge(cwd, tree, [decision.new_base, decision.upstream], note, scratch=self.dry_run)
 
     def predict(self, facts: Facts, view: View, decision: _Decision) -> SyncOutcome:
         """--dry-run: the outcome of acting on `decision`, by a trial merge; nothing changes."""
@@ -244,11 +333,22 @@ class _Run:
         if decision.result is not None:
             return outcome
         cwd, tip = facts.repo.main_worktree, view.sha or ""
+        if decision.catch_up:
+            fork = git.refs.merge_base(cwd, tip, decision.catch_up) or decision.catch_up
+            tree, conflicts = git.refs.predict_rebase(cwd, decision.catch_up, fork, tip)
+            if tree is None:
+                outcome.result, outcome.conflicts = SyncResult.WOULD_CONFLICT, tuple(conflicts)
+                tracking = f"{self.manifest.project.remote}/{view.branch}"
+                outcome.why = f"conflict predicted in {', '.join(conflicts)} taking {tracking}'s commits"
+                return outcome
+            outcome.notes.append(
+                "would take the commits the remote branch has first (predicted from the branch as it is)"
+            )
         if self.mode == Strategy.REBASE:
             # The same range the real rebase replays: only the commits since the recorded base.
             tree, conflicts = git.refs.predict_rebase(cwd, decision.new_base, decision.upstream, tip)
         else:
-            tree, conflicts = git.refs.merge_tree(cwd, decision.new_base, tip)
+            tree, conflicts = git.refs.merge_tree(cwd, self.merge_target(facts, view, decision), tip)
         if tree is None:
             outcome.result, outcome.conflicts = SyncResult.WOULD_CONFLICT, tuple(conflicts)
             outcome.why = f"conflict predicted in {', '.join(conflicts)}"
@@ -256,18 +356,7 @@ class _Run:
             outcome.result, outcome.why = SyncResult.WOULD_SYNC, f"onto {decision.base}"
         return outcome
 
-    def remote_has_more(self, facts: Facts, view: View) -> str | None:
-        """Why pushing would overwrite someone's work: the remote branch has commits ours lacks."""
-        remote = self.manifest.project.remote
-        tracking = facts.branches.get(f"{remote}/{view.branch}")
-        if tracking is None or git.refs.is_ancestor(facts.repo.main_worktree, tracking.sha, view.sha or ""):
-            return None
-        return (
-            f"{remote}/{view.branch} has commits that {view.branch} lacks (pushed from elsewhere): "
-            "merge them into the branch first, then sync"
-        )
-
-    def publish(self, facts: Facts, outcome: SyncOutcome) -> None:
+    def publish(self, facts: Facts, outcome: SyncOutcome, op: Operation) -> None:
         remote = self.manifest.project.remote
         assert remote is not None
         tracking = facts.branches.get(f"{remote}/{outcome.branch}")
@@ -279,6 +368,7 @@ class _Run:
             outcome.push_error = exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else "push failed"
             outcome.notes.append(f"push to {remote} refused: {outcome.push_error}")
             return
+        op.pushes.append(Push(remote, outcome.branch, tracking.sha if tracking else None, outcome.after))
         outcome.notes.append(f"pushed to {remote} (force-with-lease)")
 
 
@@ -295,14 +385,9 @@ def _ordered(manifest: Manifest, chosen: list[Effort]) -> list[Effort]:
     return [by_id[i] for i in order if i in wanted]
 
 
-def _recorded_base(cwd: Path, record: EffortRecord | None, base: str, view: View) -> str:
-    """Where the branch's own commits start: the recorded base commit, else the merge-base."""
-    if record and record.base_commit and git.refs.is_ancestor(cwd, record.base_commit, view.sha or ""):
-        return record.base_commit
-    return git.refs.merge_base(cwd, base, view.sha or "") or base
-
-
-def _record(record: EffortRecord, base: str | None, commit: str | None, result: str) -> None:
+def _record(record: EffortRecord, base: str | None, commit: str | None, result: str, tip: str | None = None) -> None:
     if base is not None and commit is not None:
         record.base_ref, record.base_commit = base, commit
+    if tip is not None:
+        record.tip = tip
     record.last_sync_at, record.last_sync_result = now(), result

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from wtorch import git
-from wtorch.errors import UndoRefused, UsageError
+from wtorch.errors import GitError, UndoRefused, UsageError
 from wtorch.git import integrate
 from wtorch.safety import Hazard, worktree_problem
-from wtorch.state import EffortRecord, Operation, RefMove, State, StateStore
+from wtorch.state import EffortRecord, Operation, Push, RefMove, State, StateStore
 
 HEADS = "refs/heads/"
 
@@ -64,7 +64,7 @@ def run_undo(repo: git.RepoInfo, *, copies: Sequence[str] = (), argv: Sequence[s
         last = state.operations[-2]
         facts = _Facts(repo, copies)
         _check(facts, last)
-        op.note = f"undid {last.number}: wtorch {last.command}"
+        op.note = f"undid {last.number}: wtorch {last.command}" + (f" ({last.note})" if last.note else "")
         result = UndoResult(last)
         _undo(facts, state, last, op, result)
     return result
@@ -161,6 +161,22 @@ def _undo(facts: _Facts, state: State, last: Operation, op: Operation, result: U
             result.steps.append(f"`wtorch create-wave` will copy files and run setup in {record.worktree} again")
     for branch, chunks in last.splits.items():
         state.set_split(op, branch, chunks)
+    for push in reversed(last.pushes):
+        _push_back(facts, push, op, result)
+
+
+def _push_back(facts: _Facts, push: Push, op: Operation, result: UndoResult) -> None:
+    """Put a remote branch back where it was before the operation pushed, with a lease on what it pushed:
+    if anyone pushed since, their work stays and undo says so."""
+    where = f"{push.remote}/{push.branch}"
+    try:
+        git.refs.push_back(facts.cwd, push.remote, push.branch, push.before, expected=push.after)
+    except GitError as exc:
+        reason = exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else "push refused"
+        result.steps.append(f"left {where} as it is ({reason}): it moved since wtorch pushed it")
+        return
+    op.pushes.append(Push(push.remote, push.branch, push.after, push.before))
+    result.steps.append(f"put {where} back to {_short(push.before)}" if push.before else f"deleted {where}")
 
 
 def _put_back(facts: _Facts, move: RefMove, result: UndoResult) -> None:

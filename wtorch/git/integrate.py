@@ -87,9 +87,10 @@ def rebase_onto(worktree: Path, branch: str, new_base: str, upstream: str, *, au
     return _settle(worktree, "rebase", ["rebase", stash, "--onto", new_base, upstream, branch])
 
 
-def merge(worktree: Path, new_base: str, *, autostash: bool) -> Outcome:
+def merge(worktree: Path, new_base: str, *, autostash: bool, message: str | None = None) -> Outcome:
     stash = ["--autostash"] if autostash else []
-    return _settle(worktree, "merge", ["merge", "--no-edit", *stash, new_base])
+    words = ["-m", message] if message else []
+    return _settle(worktree, "merge", ["merge", "--no-edit", *words, *stash, "--end-of-options", new_base])
 
 
 def reset_keep(worktree: Path, commit: str) -> None:

@@ -154,8 +154,54 @@ def push(cwd: Path, remote: str, branch: str, *, set_upstream: bool = False, lea
     run(["push", "--quiet", *flags, "--end-of-options", remote, f"refs/heads/{branch}:refs/heads/{branch}"], cwd=cwd)
 
 
+def push_back(cwd: Path, remote: str, branch: str, commit: str | None, *, expected: str | None) -> None:
+    """Set (or, with None, delete) `remote`'s branch, only if it is still at `expected` (a lease)."""
+    lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"
+    source = f"{commit}:refs/heads/{branch}" if commit else f":refs/heads/{branch}"
+    run(["push", "--quiet", lease, "--end-of-options", remote, source], cwd=cwd)
+
+
+SHARED_REFS = "refs/wtorch/"
+"""wtorch's own refs (the state that travels, SPEC §4); a remote's copies land under refs/wtorch/remotes/<remote>/."""
+
+
 def fetch(cwd: Path, remote: str) -> None:
-    run(["fetch", "--quiet", "--prune", "--end-of-options", remote], cwd=cwd)
+    """Fetch what the remote's configuration says, plus wtorch's shared state (a glob: absent is fine)."""
+    configured = run(["config", "--get-all", f"remote.{remote}.fetch"], cwd=cwd, check=False).stdout.split()
+    # A glob, not the ref's own name: a remote that has no shared state yet is no error.
+    ours = f"+{SHARED_REFS}state*:{SHARED_REFS}remotes/{remote}/state*"
+    run(["fetch", "--quiet", "--prune", "--end-of-options", remote, *configured, ours], cwd=cwd)
+
+
+def read_file_at(cwd: Path, rev: str, path: str) -> str | None:
+    """The text of `path` in commit `rev`, or None when either is missing."""
+    out = run(["cat-file", "blob", f"{rev}:{path}"], cwd=cwd, check=False)
+    return out.stdout if out.ok else None
+
+
+def commit_file(cwd: Path, path: str, text: str, parents: list[str], message: str) -> str:
+    """An unreferenced commit whose tree holds one file: how wtorch's shared state is stored."""
+    blob = run(["hash-object", "-w", "--stdin"], cwd=cwd, stdin=text).stdout.strip()
+    tree = run(["mktree"], cwd=cwd, stdin=f"100644 blob {blob}\t{path}\n").stdout.strip()
+    flags = [flag for parent in parents for flag in ("-p", parent)]
+    identity = {"GIT_AUTHOR_NAME": "wtorch", "GIT_AUTHOR_EMAIL": "wtorch@localhost"}
+    identity |= {"GIT_COMMITTER_NAME": "wtorch", "GIT_COMMITTER_EMAIL": "wtorch@localhost"}
+    return run(["commit-tree", *flags, "-m", message, "--end-of-options", tree], cwd=cwd, env=identity).stdout.strip()
+
+
+def push_ref(cwd: Path, remote: str, commit: str, ref: str, *, expected: str | None) -> None:
+    """Push `commit` to `ref` on the remote, only if the remote's `ref` is still `expected` (None: absent)."""
+    run(
+        [
+            "push",
+            "--quiet",
+            f"--force-with-lease={ref}:{expected or ''}",
+            "--end-of-options",
+            remote,
+            f"{commit}:{ref}",
+        ],
+        cwd=cwd,
+    )
 
 
 def first_reflog_sha(cwd: Path, branch: str) -> str | None:
@@ -184,3 +230,43 @@ def predict_rebase(cwd: Path, new_base: str, upstream: str, tip: str) -> tuple[s
         out = run(["commit-tree", "-p", upstream, "-m", "wtorch prediction", tree], cwd=cwd, env=_SCRATCH_IDENTITY)
         made.append(out.stdout.strip())
     return merge_tree(cwd, made[0], made[1])
+
+
+def all_commits_applied(cwd: Path, upstream: str, tip: str) -> bool:
+    """Whether every commit of upstream..tip has an equivalent (same patch-id) in upstream: the branch
+    was rebase-merged or cherry-picked, even if upstream edited the same lines afterwards."""
+    out = run(["cherry", "--end-of-options", upstream, tip], cwd=cwd)
+    marks = [line.split(" ", 1)[0] for line in out.stdout.splitlines() if line.strip()]
+    return bool(marks) and all(mark == "-" for mark in marks)
+
+
+def merge_subjects(cwd: Path, base: str, *, limit: int = 1000) -> list[str]:
+    """Subjects of the merge commits on `base`'s first-parent history, newest first (the last `limit`)."""
+    out = run(
+        ["log", "--merges", "--first-parent", f"--max-count={limit}", "--format=%s", "--end-of-options", base],
+        cwd=cwd,
+    )
+    return out.stdout.splitlines()
+
+
+def commit_exists(cwd: Path, sha: str) -> bool:
+    return run(["cat-file", "-e", f"{sha}^{{commit}}"], cwd=cwd, check=False).ok
+
+
+def reflog_shas(cwd: Path, ref: str, *, limit: int = 30) -> list[str]:
+    """Where `ref` has been, newest first (the last `limit` entries); empty without a reflog."""
+    out = run(["reflog", "show", f"--max-count={limit}", "--format=%H", "--end-of-options", ref], cwd=cwd, check=False)
+    return out.stdout.split() if out.ok else []
+
+
+def newest_ancestor(cwd: Path, candidates: list[str], tip: str) -> str | None:
+    """Of the candidates that are ancestors of `tip`, the one closest to it (fewest commits between)."""
+    ancestors = [c for c in dict.fromkeys(candidates) if c and is_ancestor(cwd, c, tip)]
+    if len(ancestors) <= 1:
+        return ancestors[0] if ancestors else None
+
+    def distance(commit: str) -> int:
+        out = run(["rev-list", "--count", "--end-of-options", f"{commit}..{tip}"], cwd=cwd)
+        return int(out.stdout.strip())
+
+    return min(ancestors, key=distance)

@@ -66,6 +66,9 @@ def render_table(report: GateReport, *, verbose: bool = False) -> None:
     if verbose:
         for row in report.rows:
             _render_files(row)
+    for row in report.rows:
+        if row.over:
+            out.print(f"{escape(row.count.branch)}: {escape(advice(row))}")
     if report.skipped and report.rows:
         out.print(f"no branch yet (not measured): {', '.join(report.skipped)}")
     out.print(f"[red]{summary(report)}[/]" if report.over else summary(report))
@@ -121,6 +124,13 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def advice(row: GateRow) -> str:
+    """What to do about a branch over budget: split it, unless it was split already."""
+    if row.split_into:
+        return f"already split into {len(row.split_into)} ({', '.join(row.split_into)}): gate those instead"
+    return f"run `wtorch split {row.count.branch}`"
+
+
 def render_github(report: GateReport, *, verbose: bool = False) -> str:
     """One `::error` (over) or `::notice` workflow command per branch; -v adds a folded file list."""
     lines = []
@@ -134,7 +144,7 @@ def render_github(report: GateReport, *, verbose: bool = False) -> str:
             f"since merge-base {c.merge_base[:12]} with {c.base}"
         )
         if row.over:
-            message += f"; over by {c.lines - row.max_lines}: run `wtorch split {c.branch}`"
+            message += f"; over by {c.lines - row.max_lines}: " + advice(row)
         command = "error" if row.over else "notice"
         lines.append(f"::{command} title={_escape_property(f'{state}: {c.branch}')}::{_escape_data(message)}")
         if verbose:

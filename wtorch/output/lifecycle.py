@@ -133,7 +133,8 @@ def render_status(report: StatusReport) -> None:
             f"[{state_style.get(e.state, '')}]{state}[/]",
             where,
             "-" if e.dirty is None else (f"[yellow]{e.dirty}[/]" if e.dirty else "0"),
-            "-" if e.ahead is None else f"{e.ahead}/{e.behind}",
+            ("-" if e.ahead is None else f"{e.ahead}/{e.behind}")
+            + ("" if e.remote_ahead is None else f" (remote {e.remote_ahead}/{e.remote_behind})"),
             lines,
             age(e.last_commit),
             age(e.last_sync),
