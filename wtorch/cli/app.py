@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from wtorch import __version__
-from wtorch.errors import EXIT_GIT, EXIT_INTERRUPTED, ManifestError, WtorchError
+from wtorch.errors import EXIT_GIT, EXIT_INTERRUPTED, EXIT_USAGE, ManifestError, WtorchError
 
 ARGV_KEY = "wtorch.argv"
 EPILOG = (
@@ -25,12 +25,17 @@ class _Group(TyperGroup):
     """Turns every error into a message and an exit code (SPEC §5); tracebacks only with --verbose."""
 
     def make_context(self, info_name: Any, args: Any, parent: Any = None, **extra: Any) -> Any:
-        typed = tuple(args)  # before parsing consumes them
-        ctx = super().make_context(info_name, args, parent=parent, **extra)
-        # The operations log records the command as typed, from its name on: the global options
-        # before it (-C, --manifest, --no-color) say where and how, not what.
-        rest = [*getattr(ctx, "_protected_args", ()), *ctx.args]
-        ctx.meta[ARGV_KEY] = typed[len(typed) - len(rest) :] if rest else typed
+        from wtorch.cli.options import hoist
+
+        # Global options are accepted after the command name too; the operations log records the
+        # command as typed from its name on (-C, --manifest, --no-color say where and how, not what).
+        hoisted = hoist(self, list(args))
+        try:
+            ctx = super().make_context(info_name, hoisted.args, parent=parent, **extra)
+        except Exception as exc:
+            _usage(exc, hoisted.command)
+            raise
+        ctx.meta[ARGV_KEY] = hoisted.command
         return ctx
 
     def invoke(self, ctx: Any) -> Any:
@@ -44,9 +49,25 @@ class _Group(TyperGroup):
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:
+            _usage(exc, ctx.meta.get(ARGV_KEY, ()))
             if hasattr(exc, "show") and hasattr(exc, "exit_code"):
-                raise  # typer's own usage errors: it prints them, exit 2
+                raise  # typer's other errors (help requested, say): it shows them
             _report(ctx, exc, EXIT_GIT, prefix="internal error: ")
+
+
+def _usage(exc: BaseException, typed: Any) -> None:
+    """A usage error (bad option value, unknown option, missing argument) in wtorch's words; exit 2."""
+    from wtorch.cli.options import usage_message
+
+    if type(exc).__name__ not in _USAGE_ERRORS:
+        return
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "wtorch"
+    sys.stderr.write(f"wtorch: {usage_message(exc, typed)}\nSee `{where} --help`.\n")
+    raise typer.Exit(EXIT_USAGE)
+
+
+_USAGE_ERRORS = {"UsageError", "BadParameter", "MissingParameter", "NoSuchOption", "BadOptionUsage", "BadArgumentUsage"}
 
 
 def _verbose(ctx: Any) -> bool:
@@ -96,6 +117,7 @@ def _global(
     ] = None,
     repo: Annotated[Path | None, typer.Option("-C", "--repo", help="Run as if started in DIR.")] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR is honoured too).")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Every table column, whatever the terminal's width.")] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="More detail; tracebacks on errors.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
@@ -104,7 +126,7 @@ def _global(
     from wtorch import output
     from wtorch.context import Options
 
-    output.configure(color=not no_color)
+    output.configure(color=not no_color, wide=wide)
     _interrupt_on_termination()
     argv = tuple(ctx.meta.get(ARGV_KEY, ()))
     ctx.obj = Options(manifest=manifest, repo=repo, verbose=verbose, color=not no_color, argv=argv)

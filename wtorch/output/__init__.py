@@ -12,12 +12,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
-_state: dict[str, Any] = {"color": True, "console": None}
+_state: dict[str, Any] = {"color": True, "console": None, "wide": False}
 
 
-def configure(*, color: bool) -> None:
+def configure(*, color: bool, wide: bool = False) -> None:
     _state["color"] = color
+    _state["wide"] = wide
     _state["console"] = None
+
+
+def is_wide() -> bool:
+    """--wide: every column, whatever the terminal's width (lines may wrap)."""
+    return bool(_state["wide"])
 
 
 def console() -> Console:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from wtorch.commands.gate import GateReport, GateRow
 from wtorch.counting import CountedFile, weight
 from wtorch.output import console
+from wtorch.output.tables import BRANCH, KEY, Column, show
 
 
 def _n(count: int, noun: str) -> str:
@@ -34,35 +35,33 @@ def summary(report: GateReport) -> str:
 
 def render_table(report: GateReport, *, verbose: bool = False) -> None:
     from rich.markup import escape
-    from rich.table import Table
 
     out = console()
-    table = Table(title=f"Line budget: {report.max_lines:,} {report.count} lines", title_justify="left")
     efforts = any(row.effort for row in report.rows)
-    table.add_column("", no_wrap=True)
-    if efforts:
-        table.add_column("effort", overflow="fold")
-    for column in ("branch", "base"):
-        table.add_column(column, overflow="fold")  # a cut branch name is no use: wrap it whole
-    for column in ("lines/budget", "added", "deleted", "files", "excluded", "binary"):
-        table.add_column(column, justify="right", no_wrap=True)
+    columns = [Column("", KEY), *([Column("effort", KEY)] if efforts else []), BRANCH]
+    columns += [Column("base", 2), Column("lines/budget", 1, "right"), Column("added", 3, "right")]
+    columns += [Column("deleted", 3, "right"), Column("files", 4, "right"), Column("excluded", 5, "right")]
+    columns += [Column("binary", 6, "right")]
+    rows = []
     for row in report.rows:
         c = row.count
         budget = f"{c.lines:,}/{row.max_lines:,}"
-        table.add_row(
-            "[red bold]OVER[/]" if row.over else "[green]ok[/]",
-            *([row.effort or "-"] if efforts else []),
-            escape(c.branch),
-            escape(c.base),
-            f"[red]{budget}[/]" if row.over else budget,
-            f"{c.added:,}",
-            f"{c.deleted:,}",
-            str(c.counted_files),
-            _excluded(row),
-            str(len(c.binary)) if c.binary else "-",
+        rows.append(
+            [
+                "[red bold]OVER[/]" if row.over else "[green]ok[/]",
+                *([row.effort or "-"] if efforts else []),
+                escape(c.branch),
+                escape(c.base),
+                f"[red]{budget}[/]" if row.over else budget,
+                f"{c.added:,}",
+                f"{c.deleted:,}",
+                str(c.counted_files),
+                _excluded(row),
+                str(len(c.binary)) if c.binary else "-",
+            ]
         )
     if report.rows:
-        out.print(table)
+        show(f"Line budget: {report.max_lines:,} {report.count} lines", columns, rows)
     if verbose:
         for row in report.rows:
             _render_files(row)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from wtorch.choices import CreateResult, EffortState, MergedHow, RemoveResult
 from wtorch.output import console
+from wtorch.output.tables import BRANCH, KEY, Column, show
 
 if TYPE_CHECKING:
     from wtorch.commands.create_wave import CreateWaveResult
@@ -93,13 +94,23 @@ def _short_path(path: Any) -> str:
     return relative if len(relative) < len(str(path)) else str(path)
 
 
-def render_status(report: StatusReport) -> None:
-    from rich.table import Table
+_STATUS_COLUMNS = (
+    Column("wave", 4),
+    Column("effort", KEY),
+    BRANCH,
+    Column("state", 1),
+    Column("worktree", 6),
+    Column("dirty", 3),
+    Column("ahead/behind", 5),
+    Column("lines", 2),
+    Column("commit", 7),
+    Column("sync", 8),
+)
 
+
+def render_status(report: StatusReport) -> None:
     out = console()
-    table = Table(title="Efforts", title_justify="left")
-    for column in ("wave", "effort", "branch", "state", "worktree", "dirty", "ahead/behind", "lines", "commit", "sync"):
-        table.add_column(column, overflow="fold")
+    rows = []
     state_style = {
         EffortState.ACTIVE: "green",
         EffortState.COMPLETE: "blue",
@@ -126,20 +137,22 @@ def render_status(report: StatusReport) -> None:
             state += f" [yellow]({e.setup})[/]"
         if e.split_into:
             state += f", split into {len(e.split_into)}"
-        table.add_row(
-            str(e.wave),
-            e.id,
-            e.branch,
-            f"[{state_style.get(e.state, '')}]{state}[/]",
-            where,
-            "-" if e.dirty is None else (f"[yellow]{e.dirty}[/]" if e.dirty else "0"),
-            ("-" if e.ahead is None else f"{e.ahead}/{e.behind}")
-            + ("" if e.remote_ahead is None else f" (remote {e.remote_ahead}/{e.remote_behind})"),
-            lines,
-            age(e.last_commit),
-            age(e.last_sync),
+        rows.append(
+            [
+                str(e.wave),
+                e.id,
+                e.branch,
+                f"[{state_style.get(e.state, '')}]{state}[/]",
+                where,
+                "-" if e.dirty is None else (f"[yellow]{e.dirty}[/]" if e.dirty else "0"),
+                ("-" if e.ahead is None else f"{e.ahead}/{e.behind}")
+                + ("" if e.remote_ahead is None else f" (remote {e.remote_ahead}/{e.remote_behind})"),
+                lines,
+                age(e.last_commit),
+                age(e.last_sync),
+            ]
         )
-    out.print(table)
+    show("Efforts", _STATUS_COLUMNS, rows)
     for w in report.waves:
         progress = f"wave {w.number}: {w.done}/{len(w.efforts)} complete"
         if w.blocked_by:

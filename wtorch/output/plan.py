@@ -5,6 +5,7 @@ from __future__ import annotations
 from wtorch.commands.plan import PlanReport
 from wtorch.output import console
 from wtorch.output.mermaid import Node, wave_flowchart
+from wtorch.output.tables import KEY, Column, show
 
 
 def _list(items: tuple[str, ...] | list[str], empty: str = "-") -> str:
@@ -15,47 +16,50 @@ def _num(value: int | None) -> str:
     return f"{value:,}" if value is not None else "-"
 
 
-def render_table(report: PlanReport) -> None:
-    from rich.table import Table
+_WAVE_COLUMNS = (
+    Column("wave", KEY),
+    Column("efforts", 1),
+    Column("estimate", 2, "right"),
+    Column("parallel", 3),
+    Column("waits for", 1),
+)
+_EFFORT_COLUMNS = (
+    Column("wave", 2),
+    Column("effort", KEY),
+    Column("estimate", 3, "right"),
+    Column("owner", 4),
+    Column("depends on", 1),
+    Column("blocks", 5),
+    Column("can run in parallel with", 6),
+)
 
+
+def render_table(report: PlanReport) -> None:
     out = console()
     out.print(
         f"[bold]{report.project}[/]: {len(report.efforts)} efforts in {len(report.waves)} waves, "
         f"budget {report.max_lines} lines per branch"
     )
-    waves = Table(title="Waves", title_justify="left")
-    for column in ("wave", "efforts", "estimate", "parallel", "waits for"):
-        waves.add_column(column)
+    waves = []
     for w in report.waves:
         cap = f"{len(w.efforts)}/{report.max_parallel}" if report.max_parallel else str(len(w.efforts))
-        waves.add_row(
-            str(w.number),
-            _list(w.efforts),
-            _num(w.estimate),
-            f"[red]{cap}[/]" if w.over_capacity else cap,
-            _list(w.needs),
-        )
-    out.print(waves)
-    efforts = Table(title="Dependency matrix", title_justify="left")
-    for column in ("wave", "effort", "estimate", "owner", "depends on", "blocks", "can run in parallel with"):
-        efforts.add_column(column)
+        over = f"[red]{cap}[/]" if w.over_capacity else cap
+        waves.append([str(w.number), _list(w.efforts), _num(w.estimate), over, _list(w.needs)])
+    show("Waves", _WAVE_COLUMNS, waves)
+    efforts = []
     for e in report.efforts:
         name = f"[bold]{e.id}[/] *" if e.critical else e.id
         estimate = f"[red]{_num(e.estimate)}[/]" if e.over_budget else _num(e.estimate)
-        efforts.add_row(
-            str(e.wave), name, estimate, e.owner or "-", _list(e.depends_on), _list(e.blocks), _list(e.parallel_with)
+        efforts.append(
+            [str(e.wave), name, estimate, e.owner or "-", _list(e.depends_on), _list(e.blocks), _list(e.parallel_with)]
         )
-    out.print(efforts)
+    show("Dependency matrix", _EFFORT_COLUMNS, efforts)
     out.print(
         f"Critical path (*): {' -> '.join(report.critical_path) or '-'} ({report.critical_estimate:,} estimated lines)"
     )
     if report.path_conflicts:
-        conflicts = Table(title="Path conflicts", title_justify="left")
-        for column in ("wave", "efforts", "paths"):
-            conflicts.add_column(column)
-        for c in report.path_conflicts:
-            conflicts.add_row(str(c.wave), _list(c.efforts), _list(c.paths))
-        out.print(conflicts)
+        rows = [[str(c.wave), _list(c.efforts), _list(c.paths)] for c in report.path_conflicts]
+        show("Path conflicts", (Column("wave", KEY), Column("efforts", 1), Column("paths", 1)), rows)
     for warning in report.warnings:
         out.print(f"[yellow]warning:[/] {warning}")
 

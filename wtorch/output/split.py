@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from wtorch.output import console
+from wtorch.output.tables import BRANCH, KEY, Column, show
 
 if TYPE_CHECKING:
     from wtorch.commands.split import SplitReport
 
 
 def render_table(report: SplitReport, *, verbose: bool = False) -> None:
-    from rich.table import Table
-
     out = console()
     plan = report.plan
     out.print(
@@ -20,11 +19,11 @@ def render_table(report: SplitReport, *, verbose: bool = False) -> None:
         f"(merge-base {report.count.merge_base[:12]}), budget {plan.max_lines}: "
         f"{len(plan.chunks)} chunk(s), floor {plan.floor}"
     )
-    table = Table(title="Split plan" + (" (applied)" if report.applied else ""), title_justify="left")
-    for column in ("n", "branch", "lines", "files", "main directories", "needs"):
-        table.add_column(column, overflow="fold")
+    columns = [Column("n", KEY), BRANCH, Column("lines", 1), Column("files", 3)]
+    columns += [Column("main directories", 4), Column("needs", 2)]
     if report.checks:
-        table.add_column("check")
+        columns.append(Column("check", 1))
+    rows = []
     for i, (chunk, name) in enumerate(zip(plan.chunks, report.names, strict=True)):
         over = chunk.lines > plan.max_lines
         row = [
@@ -38,8 +37,8 @@ def render_table(report: SplitReport, *, verbose: bool = False) -> None:
         if report.checks:
             check = report.checks[i]
             row.append("[green]pass[/]" if check.ok else f"[red]fail ({check.returncode})[/]")
-        table.add_row(*row)
-    out.print(table)
+        rows.append(row)
+    show("Split plan" + (" (applied)" if report.applied else ""), columns, rows)
     if report.stale:
         out.print(f"[yellow]left from an earlier split, not deleted:[/] {', '.join(report.stale)}")
     for o in plan.oversized:

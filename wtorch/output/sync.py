@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from wtorch.choices import SyncResult
 from wtorch.output import console
+from wtorch.output.tables import BRANCH, KEY, Column, show
 
 if TYPE_CHECKING:
     from wtorch.commands.sync import SyncReport
@@ -21,21 +22,28 @@ _STYLE = {
 }
 
 
-def render_sync(result: SyncReport) -> None:
-    from rich.table import Table
+_SYNC_COLUMNS = (
+    Column("effort", KEY),
+    BRANCH,
+    Column("onto", 3),
+    Column("before -> after", 4),
+    Column("result", 1),
+    Column("why", 2),
+)
 
+
+def render_sync(result: SyncReport) -> None:
     title = f"Sync ({result.strategy})" + (" - dry run: nothing changed" if result.dry_run else "")
-    table = Table(title=title, title_justify="left")
-    for column in ("effort", "branch", "onto", "before -> after", "result", "why"):
-        table.add_column(column, overflow="fold")
+    rows = []
     for o in result.outcomes:
         moved = (
             f"{(o.before or '-')[:10]} -> {(o.after or '-')[:10]}" if o.before != o.after else (o.before or "-")[:10]
         )
         style = _STYLE.get(o.result, "")
-        table.add_row(o.id, o.branch, o.base, moved, f"[{style}]{o.result}[/]" if style else o.result, o.why)
+        rows.append([o.id, o.branch, o.base, moved, f"[{style}]{o.result}[/]" if style else o.result, o.why])
     out = console()
-    out.print(table)
+    if rows:
+        show(title, _SYNC_COLUMNS, rows)
     for o in result.outcomes:
         for note in o.notes:
             out.print(f"{o.id}: {note}")
