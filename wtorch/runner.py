@@ -47,6 +47,8 @@ class Job:
     name: str
     argv: tuple[str, ...]
     cwd: Path
+    env: tuple[tuple[str, str], ...] = ()
+    """Variables set for this command on top of wtorch's own environment."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,7 @@ def _start(job: Job, log: Path) -> _Running | RunOutcome:
                 proc = subprocess.Popen(
                     job.argv,
                     cwd=job.cwd,
-                    env=clean_environment(),
+                    env=clean_environment(dict(job.env)),
                     stdin=subprocess.DEVNULL,
                     stdout=sink,
                     stderr=subprocess.STDOUT,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -60,3 +61,26 @@ def init(
     chosen_base = base or (git.current_branch(options.start) if repo else None) or "main"
     written = run_init(target, project=project, base=chosen_base, default_project=folder)
     typer.echo(f"wrote {written}; next: add [[effort]] tables, then run `wtorch plan`")
+
+
+@app.command()
+def demo(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(metavar="[DIR]", help="Where to build it: empty or absent (default: a new temp dir)."),
+    ] = None,
+    fast: Annotated[bool, typer.Option("--fast", help="No pauses between the steps.")] = False,
+) -> None:
+    """Build a throwaway repository with a sample manifest and run the whole wave day on it, step by step.
+
+    Every step is the real command and its real output: plan, create-wave, agents' commits, status,
+    gate, split --apply, sync with a conflict, integrate, validate-wave, complete, create-wave 2, report.
+
+    Example: wtorch demo /tmp/wtorch-demo --fast
+    """
+    from wtorch.commands.demo import run_demo
+    from wtorch.output import demo as render
+
+    result = run_demo(directory, pause=0.0 if fast else 1.5, show=render.show_step)
+    render.show_end(result)
+    raise typer.Exit(0 if result.ok else 1)

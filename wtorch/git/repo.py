@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,3 +48,20 @@ def current_branch(cwd: Path) -> str | None:
     """The branch checked out at `cwd` (also on an unborn branch), or None when detached."""
     result = run(["symbolic-ref", "--quiet", "--short", "HEAD"], cwd=cwd, check=False)
     return result.stdout.strip() or None if result.ok else None
+
+
+def init(path: Path, *, branch: str, env: Mapping[str, str] | None = None) -> None:
+    """A new repository at `path` whose first branch is `branch`."""
+    run(["init", "--quiet", f"--initial-branch={branch}", "--end-of-options", str(path)], cwd=path.parent, env=env)
+
+
+def commit_all(cwd: Path, message: str, *, env: Mapping[str, str] | None = None) -> str:
+    """Stage everything in the worktree at `cwd` (deletions too) and commit it; the new commit."""
+    run(["add", "--all"], cwd=cwd, env=env)
+    run(["commit", "--quiet", "--no-verify", "--allow-empty", "-m", message], cwd=cwd, env=env)
+    return run(["rev-parse", "HEAD"], cwd=cwd, env=env).stdout.strip()
+
+
+def merge_branch(cwd: Path, branch: str, message: str, *, env: Mapping[str, str] | None = None) -> None:
+    """`git merge --no-ff` of `branch` into what is checked out at `cwd` (as a pull request would)."""
+    run(["merge", "--quiet", "--no-ff", "-m", message, "--end-of-options", branch], cwd=cwd, env=env)

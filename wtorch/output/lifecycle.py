@@ -48,19 +48,19 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[str], None]]:
         yield step
 
 
-def render_create_wave(result: CreateWaveResult) -> None:
-    from rich.table import Table
+_WAVE_COLUMNS = (Column("effort", KEY), BRANCH, Column("base", 2), Column("worktree", 3), Column("result", 1))
 
+
+def render_create_wave(result: CreateWaveResult) -> None:
     out = console()
     title = f"Wave {result.wave}" + (" (dry run: nothing changed)" if result.dry_run else "")
-    table = Table(title=title, title_justify="left")
-    for column in ("effort", "branch", "base", "worktree", "result"):
-        table.add_column(column, overflow="fold")
+    rows = []
     for o in result.outcomes:
         style = _STYLE.get(o.result, "")
         text = o.result + (f": {o.detail}" if o.detail else "")
-        table.add_row(o.id, o.branch, o.base or "-", str(o.worktree), f"[{style}]{text}[/]" if style else text)
-    out.print(table)
+        where = _short_path(o.worktree)
+        rows.append([o.id, o.branch, o.base or "-", where, f"[{style}]{text}[/]" if style else text])
+    show(title, _WAVE_COLUMNS, rows)
     for o in result.outcomes:
         for note in o.notes:
             out.print(f"{o.id}: {note}")
