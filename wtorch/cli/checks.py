@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from wtorch.choices import CountMode, GateFormat, SplitFormat
+from wtorch.cli import completion
 from wtorch.cli.app import app
 
 
@@ -14,10 +15,14 @@ from wtorch.cli.app import app
 def gate(
     ctx: typer.Context,
     targets: Annotated[
-        list[str] | None, typer.Argument(metavar="BRANCH|ID", help="Branches or effort ids (default: all).")
+        list[str] | None,
+        typer.Argument(
+            metavar="BRANCH|ID", autocompletion=completion.efforts, help="Branches or effort ids (default: all)."
+        ),
     ] = None,
     wave: Annotated[
-        list[int] | None, typer.Option("--wave", help="Only the efforts of this wave (repeatable).")
+        list[int] | None,
+        typer.Option("--wave", autocompletion=completion.waves, help="Only the efforts of this wave (repeatable)."),
     ] = None,
     max_lines: Annotated[
         int | None, typer.Option("--max-lines", help="The budget (default: gate.max_lines, else 800).")
@@ -68,7 +73,10 @@ def gate(
 @app.command("split")
 def split_(
     ctx: typer.Context,
-    target: Annotated[str, typer.Argument(metavar="BRANCH|ID", help="The branch (or effort) to split.")],
+    target: Annotated[
+        str,
+        typer.Argument(metavar="BRANCH|ID", autocompletion=completion.efforts, help="The branch (or effort) to split."),
+    ],
     max_lines: Annotated[
         int | None, typer.Option("--max-lines", help="Budget per chunk (default: gate.max_lines, else 800).")
     ] = None,

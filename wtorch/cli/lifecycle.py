@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from wtorch.cli import completion
 from wtorch.cli.app import app
 
 if TYPE_CHECKING:
@@ -16,12 +17,15 @@ if TYPE_CHECKING:
 @app.command("create-wave")
 def create_wave(
     ctx: typer.Context,
-    wave: Annotated[int, typer.Argument(help="The wave number.")],
+    wave: Annotated[int, typer.Argument(help="The wave number.", autocompletion=completion.waves)],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be done; change nothing.")] = False,
     force: Annotated[
         bool, typer.Option("--force", help="Base efforts with several unfinished dependencies on project.base.")
     ] = False,
-    only: Annotated[list[str] | None, typer.Option("--only", help="Only these efforts (repeatable).")] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", autocompletion=completion.efforts, help="Only these efforts (repeatable)."),
+    ] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Only the efforts of this owner.")] = None,
     push: Annotated[bool, typer.Option("--push", help="Push new branches to project.remote with upstream.")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
@@ -60,7 +64,9 @@ def create_wave(
 @app.command()
 def status(
     ctx: typer.Context,
-    wave: Annotated[list[int] | None, typer.Option("--wave", help="Only this wave (repeatable).")] = None,
+    wave: Annotated[
+        list[int] | None, typer.Option("--wave", autocompletion=completion.waves, help="Only this wave (repeatable).")
+    ] = None,
     remote: Annotated[
         bool, typer.Option("--remote", help="Fetch, and show efforts living on other machines from the remote.")
     ] = False,
@@ -96,7 +102,12 @@ def _mark(ctx: typer.Context, run: Callable[..., MarkResult], effort_id: str, **
 @app.command()
 def complete(
     ctx: typer.Context,
-    effort_id: Annotated[str, typer.Argument(metavar="ID|BRANCH", help="The effort: its id or its branch.")],
+    effort_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID|BRANCH", autocompletion=completion.efforts, help="The effort: its id or its branch."
+        ),
+    ],
     reason: Annotated[str | None, typer.Option("--reason", help="Why (shown in status and report).")] = None,
     push: Annotated[bool, typer.Option("--push", help=_PUSH_HELP)] = False,
 ) -> None:
@@ -112,7 +123,12 @@ def complete(
 @app.command()
 def defunct(
     ctx: typer.Context,
-    effort_id: Annotated[str, typer.Argument(metavar="ID|BRANCH", help="The effort: its id or its branch.")],
+    effort_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID|BRANCH", autocompletion=completion.efforts, help="The effort: its id or its branch."
+        ),
+    ],
     reason: Annotated[str, typer.Option("--reason", help="Why the work is abandoned (required).")],
     push: Annotated[bool, typer.Option("--push", help=_PUSH_HELP)] = False,
 ) -> None:
@@ -128,7 +144,12 @@ def defunct(
 @app.command()
 def reopen(
     ctx: typer.Context,
-    effort_id: Annotated[str, typer.Argument(metavar="ID|BRANCH", help="The effort: its id or its branch.")],
+    effort_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID|BRANCH", autocompletion=completion.efforts, help="The effort: its id or its branch."
+        ),
+    ],
     push: Annotated[bool, typer.Option("--push", help=_PUSH_HELP)] = False,
 ) -> None:
     """Clear a complete or defunct mark; a defunct branch gets its name back.
@@ -143,7 +164,12 @@ def reopen(
 @app.command()
 def remove(
     ctx: typer.Context,
-    effort_id: Annotated[str, typer.Argument(metavar="ID|BRANCH", help="The effort: its id or its branch.")],
+    effort_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID|BRANCH", autocompletion=completion.efforts, help="The effort: its id or its branch."
+        ),
+    ],
     force: Annotated[
         bool, typer.Option("--force", help="Also a dirty or locked worktree, and an unmerged branch.")
     ] = False,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from wtorch.cli import completion
 from wtorch.cli.app import app
 
 _JOBS_HELP = "How many at a time (default: the number of cores)."
@@ -20,8 +21,13 @@ def run(
     cmd: Annotated[
         list[str], typer.Argument(metavar="CMD", help="The command and its arguments, after -- (no shell).")
     ],
-    wave: Annotated[list[int] | None, typer.Option("--wave", help="Only this wave (repeatable).")] = None,
-    only: Annotated[list[str] | None, typer.Option("--only", help="Only these efforts (repeatable).")] = None,
+    wave: Annotated[
+        list[int] | None, typer.Option("--wave", autocompletion=completion.waves, help="Only this wave (repeatable).")
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", autocompletion=completion.efforts, help="Only these efforts (repeatable)."),
+    ] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help=_JOBS_HELP)] = None,
     timeout: Annotated[float | None, typer.Option("--timeout", metavar="SECONDS", help=_TIMEOUT_HELP)] = None,
     json_: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
@@ -61,7 +67,7 @@ def run(
 @app.command("validate-wave")
 def validate_wave(
     ctx: typer.Context,
-    wave: Annotated[int, typer.Argument(help="The wave number.")],
+    wave: Annotated[int, typer.Argument(help="The wave number.", autocompletion=completion.waves)],
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help=_JOBS_HELP)] = None,
     timeout: Annotated[float | None, typer.Option("--timeout", metavar="SECONDS", help=_TIMEOUT_HELP)] = None,
     json_: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from wtorch.choices import Strategy
+from wtorch.cli import completion
 from wtorch.cli.app import app
 
 
@@ -14,9 +15,16 @@ from wtorch.cli.app import app
 def sync(
     ctx: typer.Context,
     ids: Annotated[
-        list[str] | None, typer.Argument(metavar="[ID|BRANCH]...", help="Only these efforts (ids or branch names).")
+        list[str] | None,
+        typer.Argument(
+            metavar="[ID|BRANCH]...",
+            autocompletion=completion.efforts,
+            help="Only these efforts (ids or branch names).",
+        ),
     ] = None,
-    wave: Annotated[list[int] | None, typer.Option("--wave", help="Only this wave (repeatable).")] = None,
+    wave: Annotated[
+        list[int] | None, typer.Option("--wave", autocompletion=completion.waves, help="Only this wave (repeatable).")
+    ] = None,
     strategy: Annotated[Strategy | None, typer.Option("--strategy", help="Default: sync.strategy.")] = None,
     autostash: Annotated[
         bool, typer.Option("--autostash", help="Sync dirty worktrees too, stashing and restoring their changes.")
