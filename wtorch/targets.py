@@ -182,7 +182,9 @@ def _efforts_and_branches(
     efforts: list[Effort] = []
     bare: list[str] = []
     for name in dict.fromkeys(names):
-        found = find_effort(manifest, name)
+        # HEAD names the effort whose branch is checked out here (a pre-push hook gates HEAD).
+        current = git.current_branch(start) if name == "HEAD" else None
+        found = find_effort(manifest, current or name)
         if found is not None:
             efforts.append(found)
         else:
