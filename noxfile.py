@@ -1,4 +1,4 @@
-"""Task runner: `nox -s tests`, `nox -s lint`, `nox -s typecheck`, `nox -s bench`."""
+"""Task runner: `nox -s tests`, `nox -s lint`, `nox -s typecheck`, `nox -s bench`, `nox -s pictures`."""
 
 import nox
 
@@ -33,3 +33,10 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: wtorch against the plain git a shell script would run, as ratios."""
     session.install("-e", ".")
     session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session
+def pictures(session: nox.Session) -> None:
+    """The README's pictures (docs/images/*.svg), from real runs on the demo repository."""
+    session.install("-e", ".")
+    session.run("python", "docs/pictures.py", *session.posargs)

@@ -34,7 +34,16 @@ def console() -> Console:
         no_color = not _state["color"] or "NO_COLOR" in os.environ
         # Piped or captured output gets a generous fixed width rather than rich's 80 columns.
         width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "160"))
-        _state["console"] = Console(no_color=no_color, width=width, highlight=False, soft_wrap=False)
+        # WTORCH_RECORD: keep what is printed, in colour, for a picture (docs/pictures.py).
+        record = os.environ.get("WTORCH_RECORD") == "1"
+        _state["console"] = Console(
+            no_color=no_color,
+            width=width,
+            highlight=False,
+            soft_wrap=False,
+            record=record,
+            force_terminal=record or None,
+        )
     console_: Console = _state["console"]
     return console_
 
