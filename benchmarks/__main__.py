@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import gate_bench, split_eval
+from benchmarks import gate_bench, integrate_bench, split_eval
 
-BENCHMARKS = {"gate": gate_bench.main, "split": split_eval.main}
+BENCHMARKS = {"gate": gate_bench.main, "split": split_eval.main, "integrate": integrate_bench.main}
 
 
 def main(argv: list[str] | None = None) -> int:
