@@ -172,3 +172,13 @@ def test_output_is_written_atomically_and_stdout_stays_empty(cli: Any, phase9: R
     assert sorted(p.name for p in tmp_path.iterdir()) == ["STATUS.md"]
     missing = cli("-C", phase9.path, "report", "--output", str(tmp_path / "no" / "such" / "dir" / "S.md"))
     assert missing.exit_code == 2 and "no such directory" in missing.stderr
+
+
+def test_the_report_shows_what_integrate_recorded(cli: Any, phase9: Repo) -> None:
+    checked = cli("-C", phase9.path, "integrate", "1")
+    assert checked.exit_code == 0, checked.output
+    text = report(cli, phase9, "--no-timestamp").stdout
+    assert "## Integration of wave 1\n\nLast checked " in text
+    assert ": the wave merges cleanly in dependency order.\n" in text
+    data = json.loads(report(cli, phase9, "--json", "--no-timestamp").stdout)["integration"]
+    assert (data["wave"], data["checked"], data["conflicts"], data["merges_in_order"]) == (1, True, [], True)
