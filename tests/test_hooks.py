@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -65,6 +66,17 @@ def _expand(text: str, inputs: dict[str, str], github: dict[str, str]) -> str:
     return re.sub(r"\$\{\{\s*(.*?)\s*\}\}", value, text)
 
 
+def _action_checkout(target: Path) -> Path:
+    """The action as a runner checks it out: this repository's tracked files, copied."""
+    if not target.exists():
+        for name in git(ROOT, "ls-files", "-z").split("\0"):
+            source = ROOT / name
+            if name and source.is_file():
+                (target / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target / name)
+    return target
+
+
 def run_action(checkout: Path, tmp_path: Path, **given: str) -> subprocess.CompletedProcess[str]:
     """Each step of action.yml, in order, with the environment a GitHub runner gives it."""
     action = yaml.safe_load((ROOT / "action.yml").read_text())
@@ -72,7 +84,8 @@ def run_action(checkout: Path, tmp_path: Path, **given: str) -> subprocess.Compl
     inputs |= {"python": sys.executable, **given}
     github_path = tmp_path / "github_path"
     github_path.write_text("")
-    runner = {"GITHUB_ACTION_PATH": str(ROOT), "RUNNER_TEMP": str(tmp_path), "GITHUB_PATH": str(github_path)}
+    action_path = _action_checkout(tmp_path / "action")  # pip builds in the source tree: never in this one
+    runner = {"GITHUB_ACTION_PATH": str(action_path), "RUNNER_TEMP": str(tmp_path), "GITHUB_PATH": str(github_path)}
     result = None
     for step in action["runs"]["steps"]:
         env = {**os.environ, **runner}
