@@ -85,8 +85,8 @@ def run_action(
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     inputs = {name: spec.get("default", "") for name, spec in action["inputs"].items()}
     inputs |= {"python": sys.executable, **given}
-    github_path = tmp_path / "github_path"
-    github_path.write_text("")
+    github_path = tmp_path / "github_path"  # what earlier steps of the job added to PATH
+    github_path.touch()
     action_path = _action_checkout(tmp_path / "action")  # pip builds in the source tree: never in this one
     runner = {"GITHUB_ACTION_PATH": str(action_path), "RUNNER_TEMP": str(tmp_path), "GITHUB_PATH": str(github_path)}
     result = None
