@@ -6,6 +6,7 @@ nothing. `-C DIR` and `--manifest PATH` typed earlier on the line are honoured.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 
@@ -14,7 +15,8 @@ def _manifest(ctx: Any) -> Any:
 
     root = ctx.find_root() if ctx is not None else None
     params = root.params if root is not None else {}
-    options = context.Options(manifest=params.get("manifest"), repo=params.get("repo"))
+    manifest, repo = params.get("manifest"), params.get("repo")
+    options = context.Options(manifest=Path(manifest) if manifest else None, repo=Path(repo) if repo else None)
     try:
         repo = context.find_repo(options)
         return context.load(options, repo=repo)
