@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from wtorch import git
 from wtorch.errors import UsageError
-from wtorch.manifest import MANIFEST_NAME, Manifest, load_manifest
+
+if TYPE_CHECKING:  # loaded when used: every start makes Options, few need git or the manifest loader
+    from wtorch import git
+    from wtorch.manifest import Manifest
+
+from wtorch.names import MANIFEST_NAME
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,9 @@ class Options:
 def find_repo(options: Options) -> git.RepoInfo | None:
     if options.repo is not None and not options.repo.is_dir():
         raise UsageError(f"-C {options.repo}: no such directory")
-    return git.discover(options.start)
+    from wtorch.git.repo import discover
+
+    return discover(options.start)
 
 
 def require_repo(options: Options) -> git.RepoInfo:
@@ -69,6 +76,8 @@ def load(options: Options, *, repo: git.RepoInfo | None = None) -> Manifest:
     if not path.is_file():
         raise UsageError(f"no manifest at {_display(path)}: run `wtorch init` to write one, or pass --manifest PATH")
     root = repo.main_worktree if repo else path.resolve().parent
+    from wtorch.manifest import load_manifest
+
     return load_manifest(path, root=root, repo_name=root.name, display=_display(path))
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 
+MANIFEST_NAME = "wtorch.toml"
+"""The manifest's file name, at the root of the main worktree."""
+
 _FORBIDDEN_CHARS = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

@@ -18,7 +18,6 @@ from wtorch.manifest.model import Effort, GateConfig, Manifest, Project, SyncCon
 from wtorch.manifest.schema import check_keys, suggest
 from wtorch.names import branch_name_problem, is_valid_id, is_valid_name
 
-MANIFEST_NAME = "wtorch.toml"
 _ID_RULE = "use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
 _CHOICES: dict[str, type[StrEnum]] = {"gate.count": CountMode, "sync.strategy": Strategy}
 
