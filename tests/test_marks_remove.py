@@ -186,3 +186,23 @@ def test_defunct_refuses_a_branch_in_the_middle_of_a_rebase(cli: Any, project: A
     )
     a.git("rebase", "--abort")
     assert repo.rev("feature/demo/a") == tip
+
+
+def test_remove_and_prune_report_as_json(cli: Any, project: Any) -> None:
+    import json
+
+    repo = project(efforts('id = "a"', 'id = "b"'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    wt(repo, "a").commit("a", {"a.txt": "a\n"})
+    repo.git("merge", "-q", "--no-ff", "--no-edit", "feature/demo/a")
+    predicted = json.loads(cli("-C", repo.path, "prune", "--merged", "--dry-run", "--json").stdout)
+    assert predicted["schema"] == 1 and predicted["dry_run"] is True
+    assert [(a["kind"], a["result"]) for a in predicted["actions"]] == [
+        ("worktree", "would remove"),
+        ("branch", "would remove"),
+    ]
+    removed = json.loads(cli("-C", repo.path, "remove", "b", "--json").stdout)
+    assert [(a["kind"], a["result"], a["reason"]) for a in removed["actions"]] == [
+        ("worktree", "removed", ""),
+        ("branch", "kept", "not merged; --force deletes it"),
+    ]

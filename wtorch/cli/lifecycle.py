@@ -12,6 +12,7 @@ from wtorch.cli.app import app
 
 if TYPE_CHECKING:
     from wtorch.commands.marks import MarkResult
+    from wtorch.commands.remove import RemoveReport
 
 
 @app.command("create-wave")
@@ -173,6 +174,7 @@ def remove(
     force: Annotated[
         bool, typer.Option("--force", help="Also a dirty or locked worktree, and an unmerged branch.")
     ] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
 ) -> None:
     """Remove an effort's worktree, and its branch when merged. Refuses dirty or locked worktrees.
 
@@ -180,12 +182,21 @@ def remove(
     """
     from wtorch import context
     from wtorch.commands.remove import run_remove
-    from wtorch.output import lifecycle as render
 
     repo = context.require_repo(ctx.obj)
     result = run_remove(context.load(ctx.obj, repo=repo), repo, effort_id, force=force, argv=ctx.obj.argv)
-    render.render_remove(result)
+    _show_removal(result, json_=json_)
     raise typer.Exit(result.exit_code)
+
+
+def _show_removal(result: RemoveReport, *, json_: bool) -> None:
+    from wtorch import output
+    from wtorch.output import lifecycle as render
+
+    if json_:
+        output.emit_json(result.to_json())
+    else:
+        render.render_remove(result)
 
 
 @app.command()
@@ -193,6 +204,7 @@ def prune(
     ctx: typer.Context,
     merged: Annotated[bool, typer.Option("--merged", help="Also worktrees and branches of merged efforts.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would go; change nothing.")] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
 ) -> None:
     """Clean stale worktree entries (directory gone); with --merged, merged efforts' worktrees and branches.
 
@@ -200,9 +212,8 @@ def prune(
     """
     from wtorch import context
     from wtorch.commands.remove import run_prune
-    from wtorch.output import lifecycle as render
 
     repo = context.require_repo(ctx.obj)
     result = run_prune(context.load(ctx.obj, repo=repo), repo, merged=merged, dry_run=dry_run, argv=ctx.obj.argv)
-    render.render_remove(result)
+    _show_removal(result, json_=json_)
     raise typer.Exit(result.exit_code)
