@@ -65,7 +65,7 @@ def _naive(plan: SplitPlan, report: SplitReport) -> SplitPlan:
     """The same files packed in path order, ignoring imports: what a by-hand split often does."""
     from wtorch.split import Chunk
 
-    files = sorted(f for c in plan.chunks for f in c.files)
+    files = sorted({f for c in plan.chunks for f in c.files})  # a file cut by hunks is in several
     weight = {f.path: f.lines for f in report.count.files}
     chunks: list[list[str]] = [[]]
     used = 0
@@ -85,6 +85,7 @@ def _naive(plan: SplitPlan, report: SplitReport) -> SplitPlan:
 def evaluate(repo: Path, sha: str, budget: int, check: str) -> dict[str, object]:
     """Split commit `sha` against its parent by wtorch and naively; run `check` in every chunk of both."""
     from wtorch import git
+    from wtorch.choices import RunResult
     from wtorch.commands import split as split_cmd
 
     info = git.discover(repo)
@@ -102,7 +103,7 @@ def evaluate(repo: Path, sha: str, budget: int, check: str) -> dict[str, object]
         candidate.applied = tuple(commits)
         checks = split_cmd._check(info, candidate, check, None)
         row[f"{label}_chunks"] = len(plan.chunks)
-        row[f"{label}_import_ok"] = sum(c.ok for c in checks)
+        row[f"{label}_import_ok"] = sum(c.result is RunResult.OK for c in checks)
         row[f"{label}_tree_equal"] = git.refs.tree_of(repo, commits[-1]) == git.refs.tree_of(repo, sha)
     row["planning_ms"] = round(planning * 1000)
     return row
@@ -145,9 +146,11 @@ def main(*, quick: bool = False) -> int:
         check = f"{sys.executable} {checker} {package}"
         rows = [evaluate(clone, sha, budget, check) for sha in commits]
     trees = report_rows(f"split evaluation: {source} ({package}/), budget {budget} changed lines", rows)
-    from benchmarks import split_fixtures
+    from benchmarks import split_fixtures, split_releases, split_scale
 
     trees = split_fixtures.main(quick=quick) and trees
+    trees = split_releases.main(quick=quick) and trees
+    split_scale.main(quick=quick)
     return 0 if trees else 1
 
 

@@ -109,3 +109,9 @@ def stop_in_a_rebase(repo: Repo, worktree: Repo) -> str:
     repo.commit("theirs", {"f.txt": "theirs\n"})
     worktree.git("rebase", "main", check=False)
     return tip
+
+
+def subprocess_git(cwd: Path, *args: str) -> tuple[int, str]:
+    """git's exit code and its output (stdout and stderr together), whatever it was."""
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    return result.returncode, result.stdout + result.stderr

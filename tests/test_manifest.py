@@ -204,8 +204,8 @@ def test_gate_exclude_patterns_are_checked_up_front() -> None:
 
 def test_worktree_copy_paths_stay_inside() -> None:
     assert problems(HEAD + '[worktree]\ncopy = [".env", "../escape.txt", "/etc/passwd"]\n') == [
-        "wtorch.toml:5: 'worktree.copy': '../escape.txt' must be relative to the main worktree, without '..'",
-        "wtorch.toml:5: 'worktree.copy': '/etc/passwd' must be relative to the main worktree, without '..'",
+        "wtorch.toml:5: 'worktree.copy': '../escape.txt' must be relative to the main worktree, without '..' or '.git'",
+        "wtorch.toml:5: 'worktree.copy': '/etc/passwd' must be relative to the main worktree, without '..' or '.git'",
     ]
 
 

@@ -246,7 +246,9 @@ def test_undo_of_defunct_renames_back_and_of_remove_readds(cli: Any, project: An
     assert (wt(repo, "a").path / "a.txt").read_text() == "a\n"
 
 
-def test_killed_in_the_middle_of_a_rebase_is_detected_and_nothing_lost(cli: Any, project: Any) -> None:
+def test_killed_in_the_middle_of_a_rebase_the_next_run_aborts_it_and_syncs(cli: Any, project: Any) -> None:
+    """Issue 12, item 2: wtorch started that rebase (its log entry says so), so the next run aborts
+    it, even past the packed-refs.lock the killed git held, and syncs; nothing is lost or left."""
     repo = project(efforts('id = "a"'))
     assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
     a = wt(repo, "a")
@@ -256,7 +258,8 @@ def test_killed_in_the_middle_of_a_rebase_is_detected_and_nothing_lost(cli: Any,
     hooks.mkdir()
     marker = repo.path / "in-rebase"
     hook = hooks / "post-checkout"
-    hook.write_text(f"#!/bin/sh\ntouch {marker}\nsleep 60\n")
+    # What git holds when it is killed mid-way: a lock on the packed refs (stale once it is dead).
+    hook.write_text(f"#!/bin/sh\ntouch {repo.path / '.git' / 'packed-refs.lock'}\ntouch {marker}\nsleep 60\n")
     hook.chmod(0o755)
     repo.git("config", "core.hooksPath", str(hooks))
     proc = wtorch_process(repo, "sync", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -267,14 +270,17 @@ def test_killed_in_the_middle_of_a_rebase_is_detected_and_nothing_lost(cli: Any,
         proc.wait()
     repo.git("config", "--unset", "core.hooksPath")
     assert repo.rev("feature/demo/a") == tip  # the branch ref only moves when a rebase finishes
-    row = by_id(status(cli, repo))["a"]
-    assert row["worktree_state"] == "rebase in progress"
+    assert by_id(status(cli, repo))["a"]["worktree_state"] == "rebase in progress"
     code, rows = sync(cli, repo)
-    assert code == 0 and rows["a"]["result"] == "skipped" and "a rebase is in progress" in rows["a"]["why"]
-    a.git("rebase", "--abort")
-    assert repo.rev("feature/demo/a") == tip and (a.path / "a.txt").read_text() == "a\n"
-    code, rows = sync(cli, repo)
-    assert code == 0 and rows["a"]["result"] == "synced"
+    assert code == 0 and rows["a"]["result"] == "synced", rows
+    assert repo.git("log", "--format=%s", "main..feature/demo/a").split() == ["a"]
+    assert (a.path / "a.txt").read_text() == "a\n" and (a.path / "up.txt").read_text() == "up\n"
+    no_operation_in_progress(repo)
+    assert not (repo.path / ".git" / "packed-refs.lock").exists()
+    assert not (repo.path / ".git" / "worktrees" / "a" / "CHERRY_PICK_HEAD").exists()
+    log = json.loads(cli("-C", repo.path, "log", "--json").stdout)["operations"]
+    # The killed run and its re-run are one entry: one undo takes both back.
+    assert [(o["command"], o["interrupted"]) for o in log] == [("sync", False), ("create-wave 1", False)]
     repo.fsck()
 
 

@@ -132,3 +132,16 @@ class CheckResult(StrEnum):
 class ReportFormat(StrEnum):
     MARKDOWN = "markdown"
     JSON = "json"
+
+
+class StepKind(StrEnum):
+    """A git step under way, as the operations log records it before it runs (docs: Interrupt safety)."""
+
+    REFS = "refs"
+    """update-ref, branch -m: the refs it moves are in the entry already."""
+    REBASE = "rebase"
+    MERGE = "merge"
+    RESET = "reset"
+    """`reset --keep` of a worktree that follows its branch back (undo)."""
+    WORKTREE_ADD = "worktree-add"
+    WORKTREE_REMOVE = "worktree-remove"

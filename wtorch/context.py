@@ -62,6 +62,15 @@ def manifest_path(options: Options, repo: git.RepoInfo | None) -> Path:
     return repo.main_worktree / MANIFEST_NAME
 
 
+def _is_file(path: Path) -> bool:
+    """Whether `path` is a file; a path no file system takes (too long, a NUL in it) is a usage error."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(f"cannot use the manifest path {str(path)[:80]}...: {why}") from None
+
+
 def _display(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -73,7 +82,7 @@ def load(options: Options, *, repo: git.RepoInfo | None = None) -> Manifest:
     """The validated manifest; templates resolve against the main worktree (or the manifest's folder)."""
     repo = repo if repo is not None else find_repo(options)
     path = manifest_path(options, repo)
-    if not path.is_file():
+    if not _is_file(path):
         raise UsageError(f"no manifest at {_display(path)}: run `wtorch init` to write one, or pass --manifest PATH")
     root = repo.main_worktree if repo else path.resolve().parent
     from wtorch.manifest import load_manifest
@@ -85,6 +94,6 @@ def load_optional(options: Options, repo: git.RepoInfo) -> Manifest | None:
     """The manifest, or None when there is none to find (gate, split and undo work without one);
     a manifest named by --manifest or $WTORCH_MANIFEST must exist."""
     path = manifest_path(options, repo)
-    if not path.is_file() and options.manifest is None and not os.environ.get("WTORCH_MANIFEST"):
+    if not _is_file(path) and options.manifest is None and not os.environ.get("WTORCH_MANIFEST"):
         return None
     return load(options, repo=repo)

@@ -6,9 +6,10 @@ what they have in common, so neither keeps a copy of its own.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,24 @@ LEAKED_GIT_VARIABLES = (
     "GIT_NAMESPACE",
     "GIT_QUARANTINE_PATH",
 )
+
+
+_HELD: set[int] = set()
+
+
+@contextlib.contextmanager
+def held_by_children(fd: int) -> Iterator[None]:
+    """Pass `fd` (the repository lock) on to every git wtorch starts meanwhile: a git that outlives a
+    killed wtorch keeps the lock until it ends, so the next wtorch never races what it is still doing."""
+    _HELD.add(fd)
+    try:
+        yield
+    finally:
+        _HELD.discard(fd)
+
+
+def held_fds() -> tuple[int, ...]:
+    return tuple(_HELD)
 
 
 def scrub_environment() -> None:

@@ -25,6 +25,10 @@ import tomli_w
 
 from wtorch.choices import Mark
 from wtorch.errors import LockHeldError, UsageError
+from wtorch.oplog import Operation, Push, RefMove, Step, operation_from_dict, operation_to_dict
+from wtorch.process import held_by_children
+
+__all__ = ["EffortRecord", "IntegrationRecord", "Operation", "Push", "RefMove", "State", "StateStore", "Step", "now"]
 
 STATE_VERSION = 1
 MAX_OPERATIONS = 200
@@ -65,44 +69,15 @@ class EffortRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EffortRecord:
-        """A record as the state file (or an undo entry) keeps it; unknown fields are dropped."""
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-
-
-@dataclass
-class RefMove:
-    ref: str
-    before: str | None
-    after: str | None
-
-
-@dataclass
-class Operation:
-    number: int
-    command: str
-    at: str
-    refs: list[RefMove] = field(default_factory=list)
-    worktrees_created: list[str] = field(default_factory=list)
-    worktrees_removed: list[str] = field(default_factory=list)
-    note: str = ""
-    branches: dict[str, str] = field(default_factory=dict)
-    """Which branch each removed worktree held (path -> branch), so undo can add it back."""
-    splits: dict[str, list[str]] = field(default_factory=dict)
-    """Split lineages as they were before this operation changed them ([] when there was none)."""
-    records: dict[str, dict[str, str]] = field(default_factory=dict)
-    """Effort records as they were before this operation changed them ({} when there was none): undo puts them back."""
-    pushes: list[Push] = field(default_factory=list)
-    """Branches this operation pushed: undo puts the remote back too (with a lease on what was pushed)."""
-
-
-@dataclass
-class Push:
-    remote: str
-    branch: str
-    before: str | None
-    """The remote branch before the push (None: it did not exist)."""
-    after: str | None
-    """What the push left there (None: deleted)."""
+        """A record as the state file (or an undo entry) keeps it; unknown fields are dropped, a value
+        that is not text raises ValueError."""
+        if not isinstance(data, dict):
+            raise ValueError(f"an effort record is {data!r}")
+        kept = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        wrong = [k for k, v in kept.items() if not isinstance(v, str)]
+        if wrong:
+            raise ValueError(f"'{wrong[0]}' is {kept[wrong[0]]!r}")
+        return cls(**kept)
 
 
 @dataclass
@@ -156,9 +131,13 @@ class State:
     def begin(self, command: str) -> Operation:
         """Open an operations-log entry; it is saved with every write, so an interrupted run leaves its trace."""
         number = self.operations[-1].number + 1 if self.operations else 1
-        operation = Operation(number=number, command=command, at=now())
+        operation = Operation(number=number, command=command, at=now(), finished=False)
         self.operations.append(operation)
         return operation
+
+    def interrupted(self) -> Operation | None:
+        """The last entry, when its command never finished (killed, or failed part-way)."""
+        return self.operations[-1] if self.operations and not self.operations[-1].finished else None
 
     def set_split(self, operation: Operation, branch: str, chunks: list[str]) -> None:
         """Record (or, with [], forget) a split lineage, remembering the old one for undo."""
@@ -168,9 +147,11 @@ class State:
         else:
             self.splits.pop(branch, None)
 
-    def end(self, operation: Operation) -> None:
+    def end(self, operation: Operation, *, finished: bool = True) -> None:
         """Close the entry: dropped when the command changed nothing, the log trimmed to its last entries."""
+        operation.finished = finished
         operation.records = {k: v for k, v in operation.records.items() if _drop_none(vars(self.effort(k))) != v}
+        operation.splits = {k: v for k, v in operation.splits.items() if self.splits.get(k, []) != v}
         changed = (
             operation.refs
             or operation.pushes
@@ -178,6 +159,7 @@ class State:
             or operation.worktrees_removed
             or operation.records
             or operation.splits
+            or operation.steps
         )
         if not (changed or operation.note):
             self.operations = [op for op in self.operations if op is not operation]
@@ -194,42 +176,20 @@ def _to_toml(state: State) -> dict[str, Any]:
         "efforts": {k: _drop_none(vars(v)) for k, v in sorted(state.efforts.items())},
         "splits": dict(state.splits),
         "integrations": {str(n): _drop_none(vars(r)) for n, r in sorted(state.integrations.items())},
-        "operations": [
-            {
-                **{k: v for k, v in vars(op).items() if k not in ("refs", "pushes")},
-                "refs": [_drop_none(vars(m)) for m in op.refs],
-                "pushes": [_drop_none(vars(p)) for p in op.pushes],
-            }
-            for op in state.operations
-        ],
+        "operations": [operation_to_dict(op) for op in state.operations],
     }
 
 
 def _from_toml(data: dict[str, Any]) -> State:
     efforts = {k: EffortRecord.from_dict(rec) for k, rec in data.get("efforts", {}).items()}
-    operations = []
-    for op in data.get("operations", []):
-        refs = [RefMove(m["ref"], m.get("before"), m.get("after")) for m in op.get("refs", [])]
-        operations.append(
-            Operation(
-                number=op["number"],
-                command=op["command"],
-                at=op["at"],
-                refs=refs,
-                worktrees_created=list(op.get("worktrees_created", [])),
-                worktrees_removed=list(op.get("worktrees_removed", [])),
-                note=op.get("note", ""),
-                branches=dict(op.get("branches", {})),
-                splits={k: list(v) for k, v in op.get("splits", {}).items()},
-                records={k: dict(v) for k, v in op.get("records", {}).items()},
-                pushes=[Push(p["remote"], p["branch"], p.get("before"), p.get("after")) for p in op.get("pushes", [])],
-            )
-        )
+    splits = data.get("splits", {})
+    if not all(isinstance(v, list) and all(isinstance(c, str) for c in v) for v in splits.values()):
+        raise ValueError(f"'splits' is {splits!r}")
     integrations = {int(k): IntegrationRecord.from_dict(v) for k, v in data.get("integrations", {}).items()}
     return State(
         efforts=efforts,
-        splits={k: list(v) for k, v in data.get("splits", {}).items()},
-        operations=operations,
+        splits={k: list(v) for k, v in splits.items()},
+        operations=[operation_from_dict(op) for op in data.get("operations", [])],
         integrations=integrations,
     )
 
@@ -241,24 +201,29 @@ class StateStore:
         self.dir = common_dir / "wtorch"
         self.path = self.dir / "state.toml"
         self.lock_path = self.dir / "lock"
+        self.journal_path = self.dir / "journal.json"
 
     def read(self) -> State:
         try:
             data = tomllib.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return State()
-        except tomllib.TOMLDecodeError as exc:
-            raise UsageError(
-                f"{self.path} is damaged ({exc}); delete it to rebuild (explicit marks are lost)"
-            ) from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            raise self._damaged(exc) from None
         if data.get("version") != STATE_VERSION:
             raise UsageError(f"{self.path} has state version {data.get('version')}, this wtorch reads {STATE_VERSION}")
         try:
             return _from_toml(data)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise UsageError(
-                f"{self.path} is damaged ({exc!r}); delete it to rebuild (explicit marks are lost)"
-            ) from None
+            raise self._damaged(exc) from None
+
+    def _damaged(self, exc: Exception) -> UsageError:
+        why = exc if isinstance(exc, tomllib.TOMLDecodeError | ValueError) else repr(exc)
+        if isinstance(exc, UnicodeDecodeError):
+            why = f"not UTF-8 text at byte {exc.start}"
+        elif isinstance(exc, RecursionError):
+            why = "nested too deeply"
+        return UsageError(f"{self.path} is damaged ({why}); delete it to rebuild (explicit marks are lost)")
 
     def write(self, state: State) -> None:
         """Stage in a temporary file beside the target, then rename: readers see old or new, never half."""
@@ -270,6 +235,48 @@ class StateStore:
             os.fsync(handle.fileno())
         os.replace(tmp, self.path)
 
+    def journal(self, operation: Operation, state: State) -> None:
+        """The running operation's entry and the records and lineages it changed so far, written before
+        each step: small, so quick (no fsync: a killed process loses nothing the kernel already has)."""
+        data = {
+            "operation": operation_to_dict(operation),
+            "efforts": {k: _drop_none(vars(state.efforts[k])) for k in operation.records if k in state.efforts},
+            "splits": {k: state.splits.get(k, []) for k in operation.splits},
+        }
+        tmp = self.dir / f".journal.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, self.journal_path)
+
+    def _absorb_journal(self, state: State) -> None:
+        """An entry a killed run journalled after the state file was last written takes its place in the log."""
+        try:
+            data = json.loads(self.journal_path.read_text(encoding="utf-8"))
+            entry = operation_from_dict(data["operation"])
+            efforts = {k: EffortRecord.from_dict(v) for k, v in data["efforts"].items()}
+            splits = {k: [str(c) for c in v] for k, v in data["splits"].items()}
+        except FileNotFoundError:
+            return
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise UsageError(
+                f"{self.journal_path} is damaged ({exc}); delete it (the interrupted step is forgotten)"
+            ) from None
+        entry.finished = False
+        index = next((i for i, op in enumerate(state.operations) if op.number == entry.number), None)
+        if index is not None and state.operations[index].finished:
+            return  # the state file was written after the journal: it is newer
+        if index is not None:
+            state.operations[index] = entry
+        elif not state.operations or entry.number > state.operations[-1].number:
+            state.operations.append(entry)
+        else:
+            return
+        state.efforts.update(efforts)
+        for branch, chunks in splits.items():
+            if chunks:
+                state.splits[branch] = chunks
+            else:
+                state.splits.pop(branch, None)
+
     @contextlib.contextmanager
     def locked(self, command: str, *, timeout: float | None = None) -> Iterator[State]:
         """Hold the repository lock; yields the state, written back when the block ends (even on error)."""
@@ -278,11 +285,17 @@ class StateStore:
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             self._acquire(fd, command, wait)
+            # Only the lock holder writes these: any left over belongs to a run that was killed.
+            for leftover in [*self.dir.glob(".state.*.tmp"), *self.dir.glob(".journal.*.tmp")]:
+                leftover.unlink(missing_ok=True)
             state = self.read()
+            self._absorb_journal(state)
             try:
-                yield state
+                with held_by_children(fd):
+                    yield state
             finally:
                 self.write(state)
+                self.journal_path.unlink(missing_ok=True)
                 os.ftruncate(fd, 0)
         finally:
             os.close(fd)  # closing releases the flock; a killed process releases it too
@@ -290,15 +303,28 @@ class StateStore:
     @contextlib.contextmanager
     def operation(self, argv: Sequence[str]) -> Iterator[tuple[State, Operation]]:
         """The frame of every mutating command: the lock, the state read once, and one log entry
-        naming the command line as typed. The entry is saved with every write (an interrupted run
-        leaves its trace) and dropped at the end when the command changed nothing."""
+        naming the command line as typed. What an interrupted run left is resolved first; a re-run of
+        the same command continues its entry (docs/development.md, "Interrupt safety"). The entry is
+        journalled before every step and dropped at the end when the command changed nothing."""
+        from wtorch import recovery
+
         command = shlex.join(argv)
         with self.locked(command) as state:
-            operation = state.begin(command)
+            recovery.sweep(self.dir.parent)
+            previous = state.interrupted()
+            if previous is not None:
+                recovery.recover(self.dir.parent, state, previous)
+            same = previous is not None and _essence(previous.command) == _essence(command)
+            operation = previous if previous is not None and same else state.begin(command)
+            operation.pid, operation.host, operation.finished = os.getpid(), socket.gethostname(), False
+            operation.journal = lambda entry: self.journal(entry, state)
+            finished = False
             try:
                 yield state, operation
+                finished = True
             finally:
-                state.end(operation)
+                operation.journal = None
+                state.end(operation, finished=finished)
 
     def _acquire(self, fd: int, command: str, wait: float) -> None:
         deadline = time.monotonic() + wait
@@ -324,6 +350,14 @@ class StateStore:
             who = f"pid {holder.get('pid')} on {holder.get('host')} (`wtorch {holder.get('command')}`, "
             who += f"since {holder.get('since')})"
         return f"another wtorch holds the lock {self.lock_path}: {who}; wait for it to finish, then run this again"
+
+
+def _essence(command: str) -> list[str]:
+    """What makes two command lines the same command: all but how the result is shown (--json)."""
+    try:
+        return [word for word in shlex.split(command) if word != "--json"]
+    except ValueError:
+        return [command]
 
 
 def _lock_timeout() -> float:

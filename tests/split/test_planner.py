@@ -218,13 +218,24 @@ def test_main_directories_most_lines_first_at_most_three() -> None:
     assert plan.chunks[0].directories == ("b", ".", "c")
 
 
+def test_five_thousand_files_pack_in_under_a_second() -> None:
+    rng = random.Random(7)
+    files = [f(f"d{i % 80}/m{i}.py", rng.randint(1, 120)) for i in range(5000)]
+    edges = [imports(files[i].path, files[j].path) for i in range(5000) for j in rng.sample(range(i), min(i, 2))]
+    start = time.process_time()
+    plan = plan_split(files, edges, max_lines=800)
+    elapsed = time.process_time() - start
+    assert sum(len(c.files) for c in plan.chunks) == 5000
+    assert elapsed < 1.0, elapsed
+
+
 def test_two_thousand_files_plan_fast() -> None:
     rng = random.Random(5)
     files = [f(f"d{i % 60}/m{i}.py", rng.randint(1, 120)) for i in range(2000)]
     edges = [imports(files[i].path, files[j].path) for i in range(2000) for j in rng.sample(range(i), min(i, 3))]
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: other work on the machine does not count
     plan = plan_split(files, edges, max_lines=800)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert sum(len(c.files) for c in plan.chunks) == 2000
     assert elapsed < 1.0, elapsed
 

@@ -8,19 +8,20 @@ run made for it. A re-run adopts what exists and finishes what an interrupted ru
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from wtorch import git, targets
-from wtorch.choices import CreateResult, EffortState
+from wtorch.choices import CreateResult, EffortState, StepKind
+from wtorch.copying import copy_files
 from wtorch.errors import GitError, UsageError
 from wtorch.facts import Facts, gather
 from wtorch.manifest import Effort, Manifest
 from wtorch.process import ProcessResult
 from wtorch.runner import run_command
+from wtorch.safety import Hazard, Problem, worktree_problem
 from wtorch.state import EffortRecord, Operation, Push, RefMove, State, StateStore, now
 from wtorch.states import View, derive_all
 
@@ -198,10 +199,15 @@ def _plan_one(manifest: Manifest, facts: Facts, view: View, *, force: bool, push
     record = facts.state.efforts.get(effort.id)
     # A setup that failed, or never finished because the run was interrupted, is tried again.
     run_setup = make_worktree or (record is not None and record.worktree is not None and record.setup != "ok")
+    busy = None if make_worktree else _busy(facts, view)
+    if busy is not None and run_setup:
+        outcome.result, outcome.detail = CreateResult.REFUSED, f"{busy}, then run create-wave again to finish setup"
+        return outcome, None
     # --push also publishes a branch an earlier run made but could not push.
     publish = push and f"{manifest.project.remote}/{view.branch}" not in facts.branches
     if view.sha is not None and not make_worktree and not run_setup and not publish:
-        outcome.result, outcome.detail = CreateResult.EXISTS, f"{view.state}; worktree in place"
+        outcome.result = CreateResult.EXISTS
+        outcome.detail = f"{view.state}; worktree in place" + (f" ({busy.what})" if busy else "")
         return outcome, None
     job = _Job(effort, view, base, view.sha is None, make_worktree, prune_first, run_setup, publish, notes)
     tracking = facts.branches.get(f"{manifest.project.remote}/{view.branch}") if manifest.project.remote else None
@@ -210,6 +216,14 @@ def _plan_one(manifest: Manifest, facts: Facts, view: View, *, force: bool, push
         job.published = tracking.sha
     outcome.result, outcome.detail = CreateResult.WOULD_CREATE, _describe(job)
     return outcome, job
+
+
+def _busy(facts: Facts, view: View) -> Problem | None:
+    """Why setup cannot run in the effort's worktree now: the user's rebase or merge under way there."""
+    holder = facts.worktree_at(view.effort.worktree)
+    if holder is None:
+        return None
+    return worktree_problem(holder, main=facts.repo.main_worktree, allow=set(Hazard) - {Hazard.OPERATION})
 
 
 def _describe(job: _Job) -> str:
@@ -234,13 +248,16 @@ def _check_worktree(facts: Facts, view: View) -> tuple[str | None, tuple[bool, b
             False,
             False,
         )
-    if registered is not None and registered.branch != view.branch:
+    if registered is not None and registered.locked == "initializing":
+        # `git worktree add` never finished here (killed, say; HEAD may not even be set): make it again.
+        return None, (True, True)
+    if registered is not None and view.branch not in (registered.branch, registered.rebasing):
         what = f"branch {registered.branch}" if registered.branch else "a detached HEAD"
         return f"{path} is already a worktree holding {what}", (False, False)
     if registered is not None:
-        if not registered.missing and registered.locked != "initializing":
+        if not registered.missing:
             return None, (False, False)
-        if registered.locked is not None and registered.locked != "initializing":
+        if registered.locked is not None:
             return (
                 f"worktree {path} is missing but locked ({registered.locked or 'no reason'}); `git worktree unlock` it",
                 (False, False),
@@ -265,9 +282,11 @@ def _execute(
     *,
     save: Callable[[], None],
 ) -> None:
-    """Make one effort. Intent is saved before each step, so a killed run is finished by the next one."""
+    """Make one effort. Each step's intent is journalled before it runs, so a killed run is finished
+    by the next one (which continues the same log entry)."""
     cwd = repo.main_worktree
     effort, branch = job.effort, job.view.branch
+    ref = f"refs/heads/{branch}"
     record = state.touch(op, effort.id)
     before = replace(record)
     created_sha: str | None = None
@@ -278,38 +297,30 @@ def _execute(
                 outcome.result, outcome.detail = CreateResult.REFUSED, f"base branch {job.base} does not exist"
                 return
             created_sha = job.published or base_ref.sha
-            fork = git.refs.merge_base(cwd, base_ref.sha, created_sha) if job.published else created_sha
-            record.branch, record.base_ref, record.base_commit, record.created_at = branch, job.base, fork, now()
-            record.tip = created_sha
-            op.refs.append(RefMove(f"refs/heads/{branch}", None, created_sha))
-        elif record.base_commit is None:
-            record.branch, record.base_ref = branch, job.base
-            record.base_commit = git.refs.merge_base(cwd, job.base, branch)
+            op.move(ref, None, created_sha)
+            with op.step(StepKind.REFS, ref=ref):
+                git.refs.update_ref(cwd, ref, created_sha, None, message=f"wtorch: create-wave {effort.wave}")
+        if record.base_commit is None or created_sha is not None:
+            _record_branch(cwd, record, op.moved(ref), job, created_sha)
         if job.make_worktree:
             record.worktree, record.setup = str(effort.worktree), None
+            _add_worktree(cwd, job, op)
         save()
-        if created_sha is not None:
-            git.refs.update_ref(
-                cwd, f"refs/heads/{branch}", created_sha, None, message=f"wtorch: create-wave {effort.wave}"
-            )
-        if job.make_worktree:
-            _add_worktree(cwd, job, op, save)
-            save()
     except GitError as exc:
         if created_sha is not None:  # take back what this run made: no half-made effort
-            if git.refs.resolve(cwd, f"refs/heads/{branch}") == created_sha:
-                git.refs.delete_ref(cwd, f"refs/heads/{branch}", created_sha, message="wtorch: create-wave rollback")
-            op.refs.pop()
+            if git.refs.resolve(cwd, ref) == created_sha:
+                git.refs.delete_ref(cwd, ref, created_sha, message="wtorch: create-wave rollback")
+            op.move(ref, created_sha, None)
         state.efforts[effort.id] = before
         outcome.result, outcome.detail = CreateResult.FAILED, exc.stderr.strip() or str(exc)
         return
-    made = job.make_branch or job.make_worktree or job.run_setup
-    outcome.result = CreateResult.CREATED if made else CreateResult.PUSHED
+    changed = job.make_branch or job.make_worktree or job.run_setup
+    outcome.result = CreateResult.CREATED if changed else CreateResult.PUSHED
     outcome.detail = _describe(job)
     outcome.notes.extend(job.notes)
     if job.make_worktree or job.run_setup:
-        outcome.notes.extend(_copy_files(manifest, repo, effort.worktree))
-    if made:
+        outcome.notes.extend(copy_files(manifest.worktree.copy, repo.main_worktree, effort.worktree))
+    if changed:
         _finish(manifest, effort, outcome, record)
     if job.push and manifest.project.remote:
         _push(cwd, manifest.project.remote, branch, outcome, op)
@@ -329,7 +340,16 @@ def _push(cwd: Path, remote: str, branch: str, outcome: Outcome, op: Operation) 
     outcome.notes.append(f"pushed to {remote}")
 
 
-def _add_worktree(cwd: Path, job: _Job, op: Operation, save: Callable[[], None]) -> None:
+def _record_branch(cwd: Path, record: EffortRecord, made: RefMove | None, job: _Job, created: str | None) -> None:
+    """The branch in the effort's record; `made` when this run (or the interrupted run it continues) created it."""
+    record.branch, record.base_ref = job.view.branch, job.base
+    fresh = created is not None and not job.published
+    record.base_commit = created if fresh else git.refs.merge_base(cwd, job.base, job.view.branch)
+    if made is not None and made.before is None:
+        record.tip, record.created_at = made.after, now()
+
+
+def _add_worktree(cwd: Path, job: _Job, op: Operation) -> None:
     path = job.effort.worktree
     if job.prune_first:
         # A worktree deleted by hand, or one whose creation was interrupted ("initializing").
@@ -338,29 +358,13 @@ def _add_worktree(cwd: Path, job: _Job, op: Operation, save: Callable[[], None])
         git.worktrees.prune_worktrees(cwd)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Logged before it exists: an undo after a kill mid-add still knows to take it away.
-    op.worktrees_created.append(str(path))
-    save()
+    op.created(str(path))
     try:
-        git.worktrees.add_worktree(cwd, path, job.view.branch)
+        with op.step(StepKind.WORKTREE_ADD, worktree=str(path), ref=f"refs/heads/{job.view.branch}"):
+            git.worktrees.add_worktree(cwd, path, job.view.branch)
     except GitError:
-        op.worktrees_created.pop()
+        op.worktrees_created.remove(str(path))
         raise
-
-
-def _copy_files(manifest: Manifest, repo: git.RepoInfo, target: Path) -> list[str]:
-    notes = []
-    for relpath in manifest.worktree.copy:
-        source = repo.main_worktree / relpath
-        dest = target / relpath
-        if not source.exists():
-            notes.append(f"copy: {relpath} is not in the main worktree")
-        elif not dest.exists():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            if source.is_dir():
-                shutil.copytree(source, dest, symlinks=True)
-            else:
-                shutil.copy2(source, dest, follow_symlinks=False)
-    return notes
 
 
 def _finish(manifest: Manifest, effort: Effort, outcome: Outcome, record: EffortRecord) -> None:

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wtorch import git, targets, travel
-from wtorch.choices import Mark
+from wtorch.choices import Mark, StepKind
 from wtorch.errors import UsageError
 from wtorch.manifest import Effort, Manifest
 from wtorch.manifest.templates import render
 from wtorch.safety import Hazard, worktree_problem
-from wtorch.state import EffortRecord, Operation, RefMove, State, StateStore, now
+from wtorch.state import EffortRecord, Operation, State, StateStore, now
 
 
 @dataclass(frozen=True)
@@ -99,9 +99,8 @@ def run_defunct(
         if effort.branch in branches:
             if target in branches:
                 raise UsageError(f"cannot rename {effort.branch}: {target} already exists")
-            sha = branches[effort.branch].sha
-            git.refs.rename_branch(cwd, effort.branch, target)
-            op.refs += [RefMove(f"refs/heads/{effort.branch}", sha, None), RefMove(f"refs/heads/{target}", None, sha)]
+            _rename(cwd, op, effort.branch, target, branches[effort.branch].sha)
+        if effort.branch in branches or op.moved(f"refs/heads/{target}"):  # renamed now, or by the killed run
             record.defunct_branch = target
         record.mark, record.mark_reason, record.mark_at = Mark.DEFUNCT, reason, now(precise=True)
         op.note = f"marked {effort.id} defunct: {reason}"
@@ -119,7 +118,7 @@ def run_reopen(
         if was is None:
             return MarkResult(effort.id, None, effort.branch, f"{effort.id} has no mark to clear")
         record = state.touch(op, effort.id)
-        _restore_branch(repo.main_worktree, effort, record, op.refs)
+        _restore_branch(repo.main_worktree, effort, record, op)
         record.mark = record.mark_reason = None
         record.mark_at = now(precise=True)  # when the mark changed: a reopen travels to other machines by time too
         op.note = f"cleared the {was} mark of {effort.id}"
@@ -136,7 +135,7 @@ def _not_mid_operation(cwd: Path, branch: str) -> None:
                 raise UsageError(f"cannot rename {branch}: {problem}, first")
 
 
-def _restore_branch(cwd: Path, effort: Effort, record: EffortRecord, moves: list[RefMove]) -> None:
+def _restore_branch(cwd: Path, effort: Effort, record: EffortRecord, op: Operation) -> None:
     old = record.defunct_branch
     if record.mark != Mark.DEFUNCT or not old:
         return
@@ -145,7 +144,13 @@ def _restore_branch(cwd: Path, effort: Effort, record: EffortRecord, moves: list
         _not_mid_operation(cwd, old)
         if effort.branch in branches:
             raise UsageError(f"cannot give {old} its name back: {effort.branch} exists again; rename one of them first")
-        sha = branches[old].sha
-        git.refs.rename_branch(cwd, old, effort.branch)
-        moves += [RefMove(f"refs/heads/{old}", sha, None), RefMove(f"refs/heads/{effort.branch}", None, sha)]
+        _rename(cwd, op, old, effort.branch, branches[old].sha)
     record.defunct_branch = None
+
+
+def _rename(cwd: Path, op: Operation, old: str, new: str, sha: str) -> None:
+    """`git branch -m`, announced first: the log holds both moves before git makes them."""
+    op.move(f"refs/heads/{old}", sha, None)
+    op.move(f"refs/heads/{new}", None, sha)
+    with op.step(StepKind.REFS):
+        git.refs.rename_branch(cwd, old, new)

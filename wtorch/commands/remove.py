@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wtorch import git, targets
-from wtorch.choices import EffortState, MergedHow
+from wtorch.choices import EffortState, MergedHow, StepKind
 from wtorch.choices import RemoveResult as Result
 from wtorch.errors import GitError
 from wtorch.facts import Facts, gather
 from wtorch.manifest import Manifest
 from wtorch.safety import Hazard, worktree_problem
-from wtorch.state import Operation, RefMove, State, StateStore
+from wtorch.state import Operation, State, StateStore
 from wtorch.states import View, derive_all
 
 _MERGED = (MergedHow.MERGED, MergedHow.SQUASH_MERGED, MergedHow.REBASE_MERGED)
@@ -105,8 +105,9 @@ class _Remover:
             else:
                 self.done(str(w.path), "entry", "directory is gone")
         if stale and not self.dry_run:
-            git.worktrees.prune_worktrees(self.facts.repo.main_worktree)
             self.op.note = f"pruned {len(stale)} stale worktree entries"
+            with self.op.step(StepKind.REFS):
+                git.worktrees.prune_worktrees(self.facts.repo.main_worktree)
 
     def effort(self, view: View) -> None:
         cwd = self.facts.repo.main_worktree
@@ -119,15 +120,18 @@ class _Remover:
                 self.report.actions.append(Action(str(holder.path), "worktree", Result.REFUSED, str(problem)))
                 return
             if not self.dry_run:
+                where = str(holder.path)
+                self.op.removed(where, view.branch)
                 try:
                     # Past the checks the worktree holds no work: what git may still object to
                     # (submodules, files wtorch copied in) is safe to let go.
-                    git.worktrees.remove_worktree(cwd, holder.path, force=True)
+                    with self.op.step(StepKind.WORKTREE_REMOVE, worktree=where):
+                        git.worktrees.remove_worktree(cwd, holder.path, force=True)
                 except GitError as exc:
-                    self.report.actions.append(Action(str(holder.path), "worktree", Result.REFUSED, exc.stderr.strip()))
+                    self.op.worktrees_removed.remove(where)
+                    self.op.branches.pop(where, None)
+                    self.report.actions.append(Action(where, "worktree", Result.REFUSED, exc.stderr.strip()))
                     return
-                self.op.worktrees_removed.append(str(holder.path))
-                self.op.branches[str(holder.path)] = view.branch
             self.done(str(holder.path), "worktree")
         elif holder is not None and not self.dry_run:
             git.worktrees.prune_worktrees(cwd)
@@ -151,6 +155,8 @@ class _Remover:
             record.tip, record.completed = view.sha, view.merged_how if merged else None
             if not merged:
                 record.branch = record.base_ref = record.base_commit = record.tip = None
-            git.refs.delete_ref(cwd, f"refs/heads/{view.branch}", view.sha, message="wtorch: remove")
-            self.op.refs.append(RefMove(f"refs/heads/{view.branch}", view.sha, None))
+            ref = f"refs/heads/{view.branch}"
+            self.op.move(ref, view.sha, None)
+            with self.op.step(StepKind.REFS, ref=ref):
+                git.refs.delete_ref(cwd, ref, view.sha, message="wtorch: remove")
         self.done(view.branch, "branch", f"was {view.merged_how}" if merged else "forced")

@@ -6,30 +6,39 @@ and builds the chunk commits with a private index, so no worktree is ever touche
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from wtorch import git, split, targets
-from wtorch.choices import CountMode
+from wtorch.choices import CountMode, RunResult, StepKind
 from wtorch.counting import CountedFile, LineCount, count_lines
 from wtorch.errors import GitError, UsageError, WtorchError
 from wtorch.git.diff import read_heads
-from wtorch.git.plumbing import TreeEntry, add_detached_worktree, commit_tree, private_index, tree_entries
+from wtorch.git.plumbing import (
+    TreeEntry,
+    add_detached_worktree,
+    commit_tree,
+    private_index,
+    tree_entries,
+    write_blob,
+)
 from wtorch.manifest import Manifest
 from wtorch.manifest.model import DEFAULT_SPLIT_TEMPLATE
 from wtorch.manifest.templates import render
 from wtorch.names import branch_name_problem
-from wtorch.process import ProcessResult
-from wtorch.runner import run_command
-from wtorch.state import RefMove, StateStore
+from wtorch.runner import Job, RunOutcome, new_log_dir, run_many
+from wtorch.state import Operation, StateStore
 from wtorch.targets import Target
 
 TEXT_LIMIT = 1 << 20  # files larger than this are not scanned for imports
+CONTEXT_LIMIT = 5000  # unchanged package __init__ files read for their re-exports
+INIT_FILES = ("__init__.py", "__init__.pyi")
 
 
 @dataclass
@@ -40,13 +49,14 @@ class SplitReport:
     names: tuple[str, ...]
     applied: tuple[str, ...] = ()
     """Commits of the chunk branches, when --apply made them."""
-    checks: list[ProcessResult] = field(default_factory=list)
+    checks: list[RunOutcome] = field(default_factory=list)
+    """With --check: how the command ended at each chunk (its log kept, its last lines read)."""
     stale: tuple[str, ...] = ()
     """Chunk branches of an earlier split of this branch that this one no longer has (kept, not deleted)."""
 
     @property
     def exit_code(self) -> int:
-        return 1 if any(not c.ok for c in self.checks) else 0
+        return 1 if any(c.result is not RunResult.OK for c in self.checks) else 0
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -66,6 +76,9 @@ class SplitReport:
                     "files": list(c.files),
                     "directories": list(c.directories),
                     "needs": list(c.needs),
+                    "requires": [
+                        {"chunk": r.n, "file": r.path, "names": list(r.names), "why": r.why} for r in c.requires
+                    ],
                 }
                 for c, name in zip(self.plan.chunks, self.names, strict=True)
             ],
@@ -78,7 +91,15 @@ class SplitReport:
                 chunk["commit"] = commit
         if self.checks:
             for chunk, check in zip(data["chunks"], self.checks, strict=True):
-                chunk["check"] = {"command": check.command, "returncode": check.returncode, "ok": check.ok}
+                chunk["check"] = {
+                    "command": check.job.argv[-1],
+                    "returncode": check.returncode,
+                    "ok": check.result is RunResult.OK,
+                    "result": check.result.value,
+                    "seconds": round(check.seconds, 3),
+                    "log": str(check.log),
+                    "tail": list(check.tail),
+                }
         return data
 
 
@@ -107,8 +128,9 @@ def run_split(
         exclude=targets.gate_config(manifest).exclude,
     )
     files = [_changed(f) for f in counted.files]
-    edges = _edges(cwd, counted, files)
-    plan = split.plan_split(files, edges, max_lines=budget)
+    facts = _edges(cwd, counted, files)
+    cuttable = _cuttable(cwd, counted, files, budget)
+    plan = split.plan_split(files, facts.edges, max_lines=budget, understood=facts.understood, texts=cuttable)
     names = tuple(_chunk_name(manifest, target, n) for n in range(1, len(plan.chunks) + 1))
     report = SplitReport(target, counted, plan, names)
     if apply and plan.chunks:
@@ -124,30 +146,48 @@ def _changed(f: CountedFile) -> split.ChangedFile:
     )
 
 
-def _edges(cwd: Path, counted: LineCount, files: list[split.ChangedFile]) -> list[split.Edge]:
-    """Import edges among the changed files, from their texts at the tip and at the merge-base."""
+def _edges(cwd: Path, counted: LineCount, files: list[split.ChangedFile]) -> split.Analysis:
+    """Edges among the changed files, from their texts at the tip and at the merge-base, with the
+    unchanged package ``__init__`` files read for what they re-export."""
     tip_entries = tree_entries(cwd, counted.tip)
     new_paths = [f.path for f in files if f.status != "D" and f.path in tip_entries]
     old_paths = [f.old_path or f.path for f in files if f.status in ("M", "D", "R", "T")]
+    changed = {f.path for f in files}
+    packages = sorted(p for p in tip_entries if p.rsplit("/", 1)[-1] in INIT_FILES and p not in changed)
     new_text = _texts(cwd, counted.tip, new_paths)
     old_text = _texts(cwd, counted.merge_base, old_paths)
+    context = _texts(cwd, counted.tip, packages[:CONTEXT_LIMIT])
     go_mod = _texts(cwd, counted.tip, ["go.mod"]).get("go.mod", "") if "go.mod" in tip_entries else ""
     module = re.search(r"^module\s+(\S+)", go_mod, re.MULTILINE)
-    return split.find_edges(
+    return split.analyse(
         files,
         new_text=new_text,
         old_text=old_text,
         repo_paths=frozenset(tip_entries),
         go_module=module.group(1) if module else None,
+        context_text=context,
     )
 
 
-def _texts(cwd: Path, rev: str, paths: list[str]) -> dict[str, str]:
+def _cuttable(cwd: Path, counted: LineCount, files: list[split.ChangedFile], budget: int) -> dict[str, tuple[str, str]]:
+    """Both ends, whole and exactly, of each modified Python file over the budget (cut by hunks)."""
+    paths = [f.path for f in files if f.status == "M" and f.lines > budget and f.path.endswith(".py")]
+    old, new = _texts(cwd, counted.merge_base, paths, exact=True), _texts(cwd, counted.tip, paths, exact=True)
+    return {p: (old[p], new[p]) for p in paths if p in old and p in new}
+
+
+def _texts(cwd: Path, rev: str, paths: list[str], *, exact: bool = False) -> dict[str, str]:
+    """Text files' contents (the first TEXT_LIMIT bytes); ``exact``: only whole UTF-8 texts."""
     blobs = read_heads(cwd, [f"{rev}:{p}" for p in paths], limit=TEXT_LIMIT)
     texts = {}
     for path, blob in zip(paths, blobs, strict=True):
-        if blob is not None and b"\0" not in blob.head[:8000]:
+        if blob is None or b"\0" in blob.head[:8000]:
+            continue
+        if not exact:
             texts[path] = blob.head.decode("utf-8", "replace")
+        elif len(blob.head) < TEXT_LIMIT:
+            with contextlib.suppress(UnicodeDecodeError):
+                texts[path] = blob.head.decode("utf-8")
     return texts
 
 
@@ -173,16 +213,6 @@ def _chunk_name(manifest: Manifest | None, target: Target, n: int) -> str:
 def _apply(repo: git.RepoInfo, report: SplitReport, *, force: bool, argv: Sequence[str]) -> tuple[str, ...]:
     """Build every chunk commit, verify the last tree is the tip's, then create the branches."""
     cwd = repo.main_worktree
-    existing = git.refs.branches(cwd)
-    taken = [name for name in report.names if name in existing]
-    if taken and not force:
-        raise UsageError(f"split branches already exist: {', '.join(taken)}; --force replaces them")
-    worktrees = git.worktrees.list_worktrees(cwd)
-    held = [(n, w.path) for n in taken for w in worktrees if n in (w.branch, w.rebasing)]
-    if held:
-        # Even --force never moves a branch out from under a worktree (its files would not follow).
-        where = ", ".join(f"{name} in {path}" for name, path in held)
-        raise UsageError(f"split branches are checked out ({where}); switch those worktrees away first")
     commits = _build_commits(cwd, repo.common_dir, report)
     tip_tree = git.refs.tree_of(cwd, report.count.tip)
     if git.refs.tree_of(cwd, commits[-1]) != tip_tree:
@@ -191,22 +221,62 @@ def _apply(repo: git.RepoInfo, report: SplitReport, *, force: bool, argv: Sequen
             f"the last chunk's tree differs from {report.target.branch}'s tree; no split branch was created"
         )
     with StateStore(repo.common_dir).operation(argv) as (state, op):
-        made: list[tuple[str, str]] = []
-        try:
-            for name, commit in zip(report.names, commits, strict=True):
-                old = existing[name].sha if name in existing else None
-                git.refs.update_ref(cwd, f"refs/heads/{name}", commit, old, message="wtorch: split --apply")
-                op.refs.append(RefMove(f"refs/heads/{name}", old, commit))
-                made.append((name, commit))
-        except GitError:
-            for name, commit in made:  # take back what this run made
-                git.refs.delete_ref(cwd, f"refs/heads/{name}", commit, message="wtorch: split rollback")
-            op.refs.clear()
-            raise
+        # Under the lock: a second split of the same branch waits, then finds these branches made.
+        existing = git.refs.branches(cwd)
+        moves = _moves(cwd, dict(zip(report.names, commits, strict=True)), existing, op, force=force)
+        for ref, old, commit in moves:
+            op.move(ref, old, commit)
+        with op.step(StepKind.REFS):  # every move announced before the first is made
+            _move_all(cwd, moves, op)
         earlier = state.splits.get(report.target.branch, [])
         report.stale = tuple(n for n in earlier if n not in report.names and n in existing)
         state.set_split(op, report.target.branch, list(report.names))
     return tuple(commits)
+
+
+_Move = tuple[str, str | None, str]
+
+
+def _moves(
+    cwd: Path, chunks: dict[str, str], existing: dict[str, git.BranchRef], op: Operation, *, force: bool
+) -> list[_Move]:
+    """(ref, where it is, where it goes) for every chunk branch not already there; refusals first."""
+    # A chunk branch the interrupted run of this same command made is its own, not one to refuse.
+    made = {m.ref: m.after for m in op.refs}
+    taken = [n for n in chunks if n in existing and made.get(f"refs/heads/{n}") != existing[n].sha]
+    if taken and not force:
+        raise UsageError(f"split branches already exist: {', '.join(taken)}; --force replaces them")
+    worktrees = git.worktrees.list_worktrees(cwd)
+    held = [(n, w.path) for n in taken for w in worktrees if n in (w.branch, w.rebasing)]
+    if held:
+        # Even --force never moves a branch out from under a worktree (its files would not follow).
+        where = ", ".join(f"{name} in {path}" for name, path in held)
+        raise UsageError(f"split branches are checked out ({where}); switch those worktrees away first")
+    moves = []
+    for name, commit in chunks.items():
+        old = existing[name].sha if name in existing else None
+        if old != commit:
+            moves.append((f"refs/heads/{name}", old, commit))
+    return moves
+
+
+def _move_all(cwd: Path, moves: list[_Move], op: Operation) -> None:
+    """Make every move; when one fails, put back each one made: a branch that was there returns to
+    its commit (with its reflog), one this run created is deleted."""
+    done: list[_Move] = []
+    try:
+        for ref, old, commit in moves:
+            git.refs.update_ref(cwd, ref, commit, old, message="wtorch: split --apply")
+            done.append((ref, old, commit))
+    except GitError:
+        for ref, old, commit in reversed(done):
+            if old is None:
+                git.refs.delete_ref(cwd, ref, commit, message="wtorch: split rollback")
+            else:
+                git.refs.update_ref(cwd, ref, old, commit, message="wtorch: split rollback")
+        for ref, old, commit in moves:
+            op.move(ref, commit, old)  # announced, then made and undone, or never made: not in the log
+        raise
 
 
 def _build_commits(cwd: Path, common_dir: Path, report: SplitReport) -> list[str]:
@@ -220,11 +290,14 @@ def _build_commits(cwd: Path, common_dir: Path, report: SplitReport) -> list[str
         for chunk in report.plan.chunks:
             entries: list[TreeEntry] = []
             removals: list[str] = []
+            partial = dict(chunk.partial)  # a file cut by hunks: its text after this chunk's part
             for path in chunk.files:
                 changed = by_path[path]
                 if changed.old_path and changed.status.startswith("R"):
                     removals.append(changed.old_path)
-                if path in tip:
+                if path in partial:
+                    entries.append(replace(tip[path], sha=write_blob(cwd, partial[path])))
+                elif path in tip:
                     entries.append(tip[path])
                 else:
                     removals.append(path)
@@ -238,19 +311,22 @@ def _build_commits(cwd: Path, common_dir: Path, report: SplitReport) -> list[str
 
 def _check(
     repo: git.RepoInfo, report: SplitReport, command: str, progress: Callable[[str], None] | None
-) -> list[ProcessResult]:
-    """Run `command` in a temporary worktree at every chunk, then remove the worktrees."""
+) -> list[RunOutcome]:
+    """Run `command` in a temporary worktree at every chunk, one after the other, each logged to
+    `<git-common-dir>/wtorch/logs/split-check-<time>/<n>.log`; the worktrees are removed after."""
     cwd = repo.main_worktree
+    log_dir = new_log_dir(repo.common_dir, "split-check")
     results = []
     scratch = Path(tempfile.mkdtemp(prefix="wtorch-check-"))
     try:
-        for name, commit in zip(report.names, report.applied, strict=True):
+        for chunk, name, commit in zip(report.plan.chunks, report.names, report.applied, strict=True):
             if progress:
                 progress(name)
             path = scratch / name.replace("/", "_")
             add_detached_worktree(cwd, path, commit)
             try:
-                results.append(run_command(command, path))
+                job = Job(str(chunk.n), ("sh", "-c", command), path)
+                results += run_many([job], parallel=1, timeout=None, log_dir=log_dir)
             finally:
                 git.worktrees.remove_worktree(cwd, path, force=True)
     finally:

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from wtorch import git, graph, targets, travel
-from wtorch.choices import EffortState, Strategy, SyncResult
+from wtorch.choices import EffortState, StepKind, Strategy, SyncResult
 from wtorch.errors import GitError, UsageError
 from wtorch.facts import Facts, gather
 from wtorch.git import integrate
 from wtorch.git.trial import commit_merge
 from wtorch.manifest import Effort, Manifest
 from wtorch.safety import Hazard, worktree_problem
-from wtorch.state import EffortRecord, Operation, Push, RefMove, State, StateStore, now
+from wtorch.state import EffortRecord, Operation, Push, State, StateStore, now
 from wtorch.states import View, derive_all
 
 _FAILED = (SyncResult.CONFLICT, SyncResult.FAILED, SyncResult.WOULD_CONFLICT)
@@ -263,9 +263,12 @@ class _Run:
         outcome = _outcome(view, decision)
         if decision.result == SyncResult.SKIPPED:
             return outcome
-        record = state.touch(op, view.effort.id)
+        record, ref = state.touch(op, view.effort.id), f"refs/heads/{view.branch}"
         if decision.result == SyncResult.UP_TO_DATE or decision.holder is None:
-            _record(record, decision.base, decision.new_base, SyncResult.UP_TO_DATE, view.sha)
+            earlier = op.moved(ref)  # synced by the interrupted run this one continues: its result
+            if earlier is not None and earlier.after == view.sha:
+                outcome.result, outcome.before, outcome.why = SyncResult.SYNCED, earlier.before, ""
+            _record(record, decision.base, decision.new_base, outcome.result, view.sha)
             return outcome
         cwd, path = facts.repo.main_worktree, decision.holder.path
         moved = view
@@ -273,25 +276,29 @@ class _Run:
             # A colleague pushed to this branch: our commits go on top of theirs, neither side is lost.
             tracking = f"{self.manifest.project.remote}/{view.branch}"
             fork = git.refs.merge_base(cwd, view.sha or "", decision.catch_up) or decision.catch_up
-            taken = integrate.rebase_onto(path, view.branch, decision.catch_up, fork, autostash=self.autostash)
+            with op.step(StepKind.REBASE, worktree=str(path), ref=ref, before=view.sha):
+                taken = integrate.rebase_onto(path, view.branch, decision.catch_up, fork, autostash=self.autostash)
             if not self.settled(facts, outcome, record, taken, f" taking {tracking}'s commits"):
                 return outcome
             outcome.notes.append(f"took the commits {tracking} had that {view.branch} lacked, ours on top")
+            op.move(ref, view.sha, outcome.after)
             moved = replace(view, sha=outcome.after)
             decision = replace(decision, upstream=self.fork_point(facts, moved, record, decision.base))
         if not git.refs.is_ancestor(cwd, decision.new_base, moved.sha or ""):
-            if self.mode == Strategy.REBASE:
-                result = integrate.rebase_onto(
-                    path, view.branch, decision.new_base, decision.upstream, autostash=self.autostash
-                )
-            else:
-                target = self.merge_target(facts, moved, decision)
-                message = f"Merge {decision.base} into {view.branch} (wtorch sync)"
-                result = integrate.merge(path, target, autostash=self.autostash, message=message)
+            target = self.merge_target(facts, moved, decision) if self.mode == Strategy.MERGE else ""
+            where = {"worktree": str(path), "ref": ref, "before": moved.sha, "effort": view.effort.id}
+            with op.step(StepKind(self.mode.value), **where, base=decision.base, onto=decision.new_base):
+                if self.mode == Strategy.REBASE:
+                    result = integrate.rebase_onto(
+                        path, view.branch, decision.new_base, decision.upstream, autostash=self.autostash
+                    )
+                else:
+                    message = f"Merge {decision.base} into {view.branch} (wtorch sync)"
+                    result = integrate.merge(path, target, autostash=self.autostash, message=message)
             if not self.settled(facts, outcome, record, result, ""):
                 return outcome
         outcome.result = SyncResult.SYNCED
-        op.refs.append(RefMove(f"refs/heads/{view.branch}", view.sha, outcome.after))
+        op.move(ref, view.sha, outcome.after)
         _record(record, decision.base, decision.new_base, SyncResult.SYNCED, outcome.after)
         return outcome
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from wtorch import git
+from wtorch.choices import StepKind
 from wtorch.errors import GitError, UndoRefused, UsageError
 from wtorch.git import integrate
 from wtorch.safety import Hazard, worktree_problem
@@ -40,6 +41,7 @@ class LogReport:
                     "worktrees_created": list(op.worktrees_created),
                     "worktrees_removed": list(op.worktrees_removed),
                     "note": op.note,
+                    "interrupted": not op.finished,
                 }
                 for op in self.operations
             ],
@@ -57,17 +59,29 @@ def run_log(repo: git.RepoInfo) -> LogReport:
 
 
 def run_undo(repo: git.RepoInfo, *, copies: Sequence[str] = (), argv: Sequence[str] = ("undo",)) -> UndoResult:
-    """Put the last operation back; `copies` are worktree.copy files, which are not work to protect."""
+    """Put the last operation back; `copies` are worktree.copy files, which are not work to protect.
+    An undo that was interrupted is continued by the next one: it finishes the same entry."""
     with StateStore(repo.common_dir).operation(argv) as (state, op):
-        if len(state.operations) < 2:  # the last one is this undo's own entry
-            raise UsageError("nothing to undo: the operations log is empty")
-        last = state.operations[-2]
+        last = _target(state, op)
         facts = _Facts(repo, copies)
-        _check(facts, last)
+        _check(facts, last, op)
+        op.undoes = last.number
         op.note = f"undid {last.number}: wtorch {last.command}" + (f" ({last.note})" if last.note else "")
         result = UndoResult(last)
         _undo(facts, state, last, op, result)
     return result
+
+
+def _target(state: State, op: Operation) -> Operation:
+    """The entry to take back: the one an interrupted undo was taking back, else the last before this one."""
+    if op.undoes is not None:
+        found = next((o for o in state.operations if o.number == op.undoes), None)
+        if found is not None:
+            return found
+    earlier = [o for o in state.operations if o is not op]
+    if not earlier:
+        raise UsageError("nothing to undo: the operations log is empty")
+    return earlier[-1]
 
 
 class _Facts:
@@ -91,11 +105,13 @@ def _renames(moves: list[RefMove]) -> list[tuple[RefMove, RefMove]]:
     return pairs
 
 
-def _check(facts: _Facts, last: Operation) -> None:
-    """Refuse, naming the reason, before anything changes."""
-    created = {Path(p) for p in last.worktrees_created}
+def _check(facts: _Facts, last: Operation, op: Operation) -> None:
+    """Refuse, naming the reason, before anything changes (what an interrupted undo did is not redone)."""
+    created = {Path(p) for p in last.worktrees_created if p not in op.worktrees_removed}
     problems = []
     for move in last.refs:
+        if op.moved(move.ref) is not None:
+            continue
         now = git.refs.resolve(facts.cwd, move.ref) if git.refs.ref_exists(facts.cwd, move.ref) else None
         if now != move.after:
             problems.append(
@@ -111,14 +127,15 @@ def _check(facts: _Facts, last: Operation) -> None:
             problems += _worktree_problems(facts, holder)
     for path in created:
         wt = next((w for w in facts.worktrees if w.path == path), None)
-        if wt is not None:
+        if wt is not None and wt.locked != "initializing":  # that lock: a `git worktree add` never finished
             problems += _worktree_problems(facts, wt)
     if problems:
         raise UndoRefused(f"cannot undo `{last.command}`: " + "; ".join(problems) + ". Nothing was changed.")
 
 
 def _worktree_problems(facts: _Facts, wt: git.Worktree) -> list[str]:
-    allowed = {Hazard.MAIN, Hazard.MISSING, Hazard.PRUNABLE, Hazard.LOCKED}
+    # A locked worktree is refused as `wtorch remove` refuses it: someone said to keep it.
+    allowed = {Hazard.MAIN, Hazard.MISSING, Hazard.PRUNABLE}
     problem = worktree_problem(wt, main=facts.cwd, copies=facts.copies, allow=allowed)
     return [str(problem)] if problem else []
 
@@ -130,27 +147,31 @@ def _short(sha: str | None) -> str:
 def _undo(facts: _Facts, state: State, last: Operation, op: Operation, result: UndoResult) -> None:
     for path in reversed(last.worktrees_created):
         wt = next((w for w in facts.worktrees if str(w.path) == path), None)
-        if wt is not None:
+        if wt is not None and path not in op.worktrees_removed:
             # Checked above to hold no work: what git may still object to (submodules, files wtorch
             # copied in) is safe to let go.
-            git.worktrees.remove_worktree(facts.cwd, wt.path, force=True)
-            op.worktrees_removed.append(path)
-            if wt.branch:
-                op.branches[path] = wt.branch
+            op.removed(path, wt.branch)
+            with op.step(StepKind.WORKTREE_REMOVE, worktree=path):
+                git.worktrees.remove_worktree(facts.cwd, wt.path, force=True)
             result.steps.append(f"removed worktree {path}")
     git.worktrees.prune_worktrees(facts.cwd)
     facts.worktrees = git.worktrees.list_worktrees(facts.cwd)
     renames = _renames(last.refs)
     renamed = {id(m) for pair in renames for m in pair}
     for gone, made in renames:
-        git.refs.rename_branch(facts.cwd, made.ref.removeprefix(HEADS), gone.ref.removeprefix(HEADS))
-        op.refs += [RefMove(made.ref, made.after, None), RefMove(gone.ref, None, gone.before)]
+        if op.moved(made.ref) is None:
+            op.move(made.ref, made.after, None)
+            op.move(gone.ref, None, gone.before)
+            with op.step(StepKind.REFS):
+                git.refs.rename_branch(facts.cwd, made.ref.removeprefix(HEADS), gone.ref.removeprefix(HEADS))
         result.steps.append(f"renamed {made.ref.removeprefix(HEADS)} back to {gone.ref.removeprefix(HEADS)}")
     for move in reversed([m for m in last.refs if id(m) not in renamed]):
-        _put_back(facts, move, result)
-        op.refs.append(RefMove(move.ref, move.after, move.before))
+        if op.moved(move.ref) is None:
+            op.move(move.ref, move.after, move.before)
+            _put_back(facts, move, op, result)
     for path in last.worktrees_removed:
-        _readd(facts, Path(path), last, op, result)
+        if path not in op.worktrees_created:
+            _readd(facts, Path(path), last, op, result)
     for effort_id, before in last.records.items():
         state.touch(op, effort_id)
         state.efforts[effort_id] = EffortRecord.from_dict(before)
@@ -162,7 +183,8 @@ def _undo(facts: _Facts, state: State, last: Operation, op: Operation, result: U
     for branch, chunks in last.splits.items():
         state.set_split(op, branch, chunks)
     for push in reversed(last.pushes):
-        _push_back(facts, push, op, result)
+        if not any((p.remote, p.branch) == (push.remote, push.branch) for p in op.pushes):
+            _push_back(facts, push, op, result)
 
 
 def _push_back(facts: _Facts, push: Push, op: Operation, result: UndoResult) -> None:
@@ -179,20 +201,24 @@ def _push_back(facts: _Facts, push: Push, op: Operation, result: UndoResult) -> 
     result.steps.append(f"put {where} back to {_short(push.before)}" if push.before else f"deleted {where}")
 
 
-def _put_back(facts: _Facts, move: RefMove, result: UndoResult) -> None:
+def _put_back(facts: _Facts, move: RefMove, op: Operation, result: UndoResult) -> None:
     holder = facts.holder(move.ref)
     name = move.ref.removeprefix(HEADS)
     if move.before is None:
-        git.refs.delete_ref(facts.cwd, move.ref, move.after or "", message="wtorch: undo")
+        with op.step(StepKind.REFS):
+            git.refs.delete_ref(facts.cwd, move.ref, move.after or "", message="wtorch: undo")
         result.steps.append(f"deleted {name}")
     elif move.after is None:
-        git.refs.update_ref(facts.cwd, move.ref, move.before, None, message="wtorch: undo")
+        with op.step(StepKind.REFS):
+            git.refs.update_ref(facts.cwd, move.ref, move.before, None, message="wtorch: undo")
         result.steps.append(f"restored {name} at {_short(move.before)}")
     elif holder is not None and not holder.missing:
-        integrate.reset_keep(holder.path, move.before)  # the worktree follows, clean as it was
+        with op.step(StepKind.RESET, worktree=str(holder.path), ref=move.ref, before=move.after):
+            integrate.reset_keep(holder.path, move.before)  # the worktree follows, clean as it was
         result.steps.append(f"moved {name} back to {_short(move.before)} (worktree {holder.path} follows)")
     else:
-        git.refs.update_ref(facts.cwd, move.ref, move.before, move.after, message="wtorch: undo")
+        with op.step(StepKind.REFS):
+            git.refs.update_ref(facts.cwd, move.ref, move.before, move.after, message="wtorch: undo")
         result.steps.append(f"moved {name} back to {_short(move.before)}")
 
 
@@ -205,8 +231,9 @@ def _readd(facts: _Facts, path: Path, last: Operation, op: Operation, result: Un
         and not path.exists()
         and facts.holder(HEADS + name) is None
     ):
-        git.worktrees.add_worktree(facts.cwd, path, name)
-        op.worktrees_created.append(str(path))
+        op.created(str(path))
+        with op.step(StepKind.WORKTREE_ADD, worktree=str(path), ref=HEADS + name):
+            git.worktrees.add_worktree(facts.cwd, path, name)
         result.steps.append(f"re-added worktree {path} for {name}")
         facts.worktrees = git.worktrees.list_worktrees(facts.cwd)
         return

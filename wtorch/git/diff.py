@@ -49,9 +49,10 @@ def repo_top(cwd: Path) -> Path:
 
 def resolve_commits(cwd: Path, names: Sequence[str]) -> dict[str, str | None]:
     """Each name -> the commit it names, or None: one `cat-file --batch-check` for all of them."""
-    unique = list(dict.fromkeys(names))
+    # A line break would split git's one answer per name in two: such a name is no revision.
+    unique = [name for name in dict.fromkeys(names) if "\n" not in name and "\0" not in name]
     if not unique:
-        return {}
+        return dict.fromkeys(names)
     # Names come from stdin, never argv, so none can be taken for an option.
     out = run(
         ["cat-file", "--batch-check=%(objectname) %(objecttype)", "-z"],
@@ -61,7 +62,7 @@ def resolve_commits(cwd: Path, names: Sequence[str]) -> dict[str, str | None]:
     lines = out.stdout.splitlines()
     if len(lines) != len(unique):
         raise GitError(list(out.argv), 0, f"expected {len(unique)} answers, got {len(lines)}", out.stdout)
-    found: dict[str, str | None] = {}
+    found: dict[str, str | None] = dict.fromkeys(names)
     for name, line in zip(unique, lines, strict=True):
         sha, _, kind = line.partition(" ")
         found[name] = sha if kind == "commit" else None

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from wtorch.errors import GitError
 from wtorch.git.core import run
-from wtorch.git.worktrees import operation_in_progress
+from wtorch.git.plumbing import tree_entries
+from wtorch.git.worktrees import changes, git_dir, operation_in_progress
 from wtorch.process import ProcessResult
 
 # No editor may open and no pager may wait: wtorch runs git unattended.
@@ -93,6 +94,71 @@ def merge(worktree: Path, new_base: str, *, autostash: bool, message: str | None
     return _settle(worktree, "merge", ["merge", "--no-edit", *words, *stash, "--end-of-options", new_base])
 
 
+def abandon_interrupted(worktree: Path, kind: str, ref: str | None, before: str | None, since: float) -> None:
+    """A rebase or merge a killed wtorch started and git left in progress: aborted, so the branch and
+    its files are as they were. One of another branch, or begun from another commit, is not wtorch's:
+    left alone. When git cannot abort it (killed before it had written its state), the state is
+    dropped and the branch checked out again: the worktree was clean when wtorch began (its
+    --autostash, if any, goes to `git stash list`)."""
+    if operation_in_progress(worktree) != kind:
+        return
+    if not _started_by(git_dir(worktree), kind, ref, before, since):
+        return
+    result = run([kind, "--abort"], cwd=worktree, check=False, env=_UNATTENDED)
+    if operation_in_progress(worktree) == kind and kind == "rebase" and ref:
+        run(["rebase", "--quit"], cwd=worktree, check=False, env=_UNATTENDED)
+        run(["checkout", "--quiet", "--force", ref.removeprefix("refs/heads/"), "--"], cwd=worktree, check=False)
+    if operation_in_progress(worktree) is not None:
+        raise GitError(
+            [kind, "--abort"],
+            result.returncode,
+            f"wtorch was killed during a {kind} in {worktree} and cannot abort it ({result.stderr.strip()}); "
+            f"run `git {kind} --abort` there",
+        )
+
+
+def _started_by(private: Path, kind: str, ref: str | None, before: str | None, since: float) -> bool:
+    """Whether the operation in progress is the one the step began: made after the step started, of
+    its branch, from its commit (what git had not written yet when it was killed is not held against it)."""
+    if kind == "rebase":
+        state = next((private / d for d in ("rebase-merge", "rebase-apply") if (private / d).is_dir()), None)
+        expected = {"head-name": ref, "orig-head": before}
+    else:
+        state, expected = private, {}
+    marker = state if kind == "rebase" else private / "MERGE_HEAD"
+    if state is None or marker is None or not marker.exists() or marker.stat().st_mtime < since - 1.0:
+        return False
+    for name, value in expected.items():
+        found = state / name
+        text = found.read_text(encoding="utf-8").strip() if found.is_file() else ""
+        if text and value and text != value:
+            return False
+    return True
+
+
+def finish_reset(worktree: Path, before: str, target: str) -> None:
+    """A `reset --keep` from `before` to `target` that a kill cut short: git had written some files
+    of `target` but not yet moved the branch. When every change in the worktree is a file at its
+    content in `before` or in `target` (what that reset writes), the reset is finished; anything
+    else means someone's work is there, and the worktree is left as it is."""
+    if run(["rev-parse", "--verify", "HEAD"], cwd=worktree).stdout.strip() != before:
+        return
+    changed = [path for _, path in changes(worktree)]
+    if not changed:
+        return
+    old, new = tree_entries(worktree, before, changed), tree_entries(worktree, target, changed)
+    present = [p for p in changed if (worktree / p).is_file() or (worktree / p).is_symlink()]
+    hashed = run(["hash-object", "--stdin-paths"], cwd=worktree, stdin="".join(f"{p}\n" for p in present))
+    found = dict(zip(present, hashed.stdout.split(), strict=True))
+    for path in changed:
+        sides = {e.sha if e else None for e in (old.get(path), new.get(path))}
+        if found.get(path) not in sides:
+            return
+    run(["reset", "--quiet", "--hard", target], cwd=worktree)
+
+
 def reset_keep(worktree: Path, commit: str) -> None:
     """Move the checked-out branch and its files to `commit`; refuses if local changes would be lost."""
+    # The index's stat data may be stale (wtorch's own looks take no lock, so they never refresh it).
+    run(["update-index", "-q", "--refresh"], cwd=worktree, check=False)
     run(["reset", "--quiet", "--keep", commit], cwd=worktree)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -59,10 +60,15 @@ class PrivateIndex:
         return run(["write-tree"], cwd=self.cwd, env=self.env).stdout.strip()
 
 
+_INDEX_PREFIX = "wtorch-index-"
+
+
 @contextmanager
 def private_index(cwd: Path, common_dir: Path) -> Iterator[PrivateIndex]:
-    """A temporary index file inside the git dir (same filesystem), removed afterwards."""
-    fd, name = tempfile.mkstemp(prefix="wtorch-index-", dir=common_dir)
+    """A temporary index file inside the git dir (same filesystem), removed afterwards. Its name
+    carries the host and process that made it, so one a killed run left can be told apart."""
+    owner = f"{_INDEX_PREFIX}{socket.gethostname()}-{os.getpid()}-"
+    fd, name = tempfile.mkstemp(prefix=owner, dir=common_dir)
     os.close(fd)
     os.unlink(name)  # git wants to create the index itself
     try:
@@ -73,8 +79,32 @@ def private_index(cwd: Path, common_dir: Path) -> Iterator[PrivateIndex]:
                 os.unlink(leftover)
 
 
+def sweep_private_indexes(common_dir: Path) -> None:
+    """Remove the private indexes (and their locks) of processes of this host that are gone."""
+    host = socket.gethostname()
+    for path in common_dir.glob(f"{_INDEX_PREFIX}{host}-*"):
+        pid = path.name.removeprefix(f"{_INDEX_PREFIX}{host}-").split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def commit_tree(cwd: Path, tree: str, parent: str, message: str) -> str:
     return run(["commit-tree", "-p", parent, "-m", message, "--end-of-options", tree], cwd=cwd).stdout.strip()
+
+
+def write_blob(cwd: Path, text: str) -> str:
+    """Store `text` as a blob (split's intermediate state of a file cut by hunks); its id."""
+    return run(["hash-object", "-w", "--stdin"], cwd=cwd, stdin=text).stdout.strip()
 
 
 def add_detached_worktree(cwd: Path, path: Path, commit: str) -> None:

@@ -38,6 +38,20 @@ def branches(cwd: Path, *, remotes: bool = False) -> dict[str, BranchRef]:
     return found
 
 
+def ref_values(cwd: Path, refs: list[str]) -> dict[str, str]:
+    """Where each of these full ref names points (absent ones are left out), in one for-each-ref."""
+    if not refs:
+        return {}
+    out = run(["for-each-ref", "--format=%(refname)%00%(objectname)", "--end-of-options", *set(refs)], cwd=cwd)
+    wanted = set(refs)
+    found = {}
+    for line in out.stdout.splitlines():
+        name, _, sha = line.partition("\0")
+        if name in wanted:  # a pattern also matches the refs below it: refs/heads/a/b for refs/heads/a
+            found[name] = sha
+    return found
+
+
 def resolve(cwd: Path, rev: str) -> str | None:
     """The commit `rev` names, or None. `rev` is passed with --end-of-options: never an option."""
     out = run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd=cwd, check=False)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wtorch.git.core import run
+from wtorch.git.worktrees import listing
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,7 @@ def discover(start: Path) -> RepoInfo | None:
     if bare != "true":
         top = run(["rev-parse", "--path-format=absolute", "--show-toplevel"], cwd=start, check=False)
         toplevel = Path(top.stdout.strip()) if top.ok and top.stdout.strip() else None
-    listing = run(["worktree", "list", "--porcelain", "-z"], cwd=start)
-    first = listing.stdout.split("\0", 1)[0]
+    first = listing(start).split("\0", 1)[0]
     main = Path(first.removeprefix("worktree ")) if first.startswith("worktree ") else common_dir.parent
     return RepoInfo(toplevel=toplevel, common_dir=common_dir, main_worktree=main)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wtorch.errors import GitError
+from wtorch.errors import GitError, UsageError
 from wtorch.git.core import run
 
 
@@ -29,12 +30,33 @@ class Worktree:
         return not self.path.exists()
 
 
+_RETRIES = 40
+_PAUSE = 0.05
+
+
+def listing(cwd: Path) -> str:
+    """`worktree list --porcelain -z`, waiting out the moment another process is adding a worktree:
+    git dies on the entry it is writing ("failed to read .git/worktrees/<id>/commondir")."""
+    for _ in range(_RETRIES):
+        out = run(["worktree", "list", "--porcelain", "-z"], cwd=cwd, check=False)
+        if out.ok:
+            return out.stdout
+        if "failed to read" not in out.stderr or "worktrees" not in out.stderr:
+            raise GitError(list(out.argv), out.returncode, out.stderr, out.stdout)
+        time.sleep(_PAUSE)
+    why = out.stderr.strip().removeprefix("fatal: ")
+    raise UsageError(
+        f"git cannot list the worktrees ({why}): an entry a `git worktree add` never finished; "
+        "`git worktree prune` removes it when its directory is gone, else remove that entry by hand"
+    )
+
+
 def list_worktrees(cwd: Path) -> list[Worktree]:
     """Every worktree of the repository (the main one first), from `worktree list --porcelain -z`."""
-    out = run(["worktree", "list", "--porcelain", "-z"], cwd=cwd)
+    stdout = listing(cwd)
     found = []
     record: dict[str, str] = {}
-    for field in out.stdout.split("\0"):
+    for field in stdout.split("\0"):
         if field:
             key, _, value = field.partition(" ")
             record[key] = value
@@ -79,7 +101,9 @@ def _rebasing(worktree: Path) -> str | None:
 
 def changes(worktree: Path) -> list[tuple[bool, str]]:
     """(untracked?, path) for every changed, staged and untracked (not ignored) path in a worktree."""
-    out = run(["status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignore-submodules=none"], cwd=worktree)
+    # --no-optional-locks: a look must not take the index lock (a wtorch killed during it would leave it).
+    flags = ["--porcelain=v2", "-z", "--untracked-files=all", "--ignore-submodules=none"]
+    out = run(["--no-optional-locks", "status", *flags], cwd=worktree)
     found = []
     skip_next = False
     for field in out.fields():
@@ -135,6 +159,11 @@ def remove_worktree(cwd: Path, path: Path, *, force: bool = False) -> None:
     # Two --force also remove a locked worktree; wtorch only passes them when the user forced it.
     flags = ["--force", "--force"] if force else []
     run(["worktree", "remove", *flags, "--end-of-options", str(path)], cwd=cwd)
+
+
+def point_head(worktree: Path, ref: str) -> None:
+    """Make the worktree's HEAD name `ref` (its files and index are left as they are)."""
+    run(["symbolic-ref", "HEAD", ref], cwd=worktree)
 
 
 def prune_worktrees(cwd: Path) -> None:

@@ -56,6 +56,8 @@ def parse_manifest(text: str, *, path: Path, root: Path, repo_name: str, display
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError([_syntax_problem(display, str(exc))]) from None
+    except RecursionError:
+        raise ManifestError([f"{display}: invalid TOML: tables or arrays nested too deeply"]) from None
     problems = _Problems(display, LineIndex(text))
     top = check_keys("", data, (), "", problems.add)
     _check_version(top, problems)
@@ -64,10 +66,13 @@ def parse_manifest(text: str, *, path: Path, root: Path, repo_name: str, display
     sync = _sync(top, problems)
     section = check_keys("worktree", top.get("worktree", {}), ("worktree",), "[worktree]", problems.add)
     for copied in section.get("copy", []):
-        if not _relative_inside(copied):
+        if not _relative_inside(copied) or ".git" in copied.split("/"):
             problems.add(
-                ("worktree", "copy"), f"'worktree.copy': '{copied}' must be relative to the main worktree, without '..'"
+                ("worktree", "copy"),
+                f"'worktree.copy': {copied!r} must be relative to the main worktree, without '..' or '.git'",
             )
+        elif _path_problem(copied):
+            problems.add(("worktree", "copy"), f"'worktree.copy': {copied!r} {_path_problem(copied)}")
     worktree = WorktreeConfig(tuple(section.get("copy", ())), tuple(section.get("setup", ())))
     validate = check_keys("validate", top.get("validate", {}), ("validate",), "[validate]", problems.add)
     raw_efforts = _raw_efforts(top.get("effort", []), problems)
@@ -266,6 +271,18 @@ def _relative_inside(path: str) -> bool:
     return bool(path) and not path.startswith("/") and ".." not in path.split("/")
 
 
+NAME_MAX = 255
+"""Bytes in one file name (one path component) on the file systems git runs on."""
+
+
+def _path_problem(path: str) -> str | None:
+    """Why no file system takes `path`: a control character, or a component longer than NAME_MAX bytes."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in path):
+        return "contains a control character"
+    longest = max((len(part.encode("utf-8", "surrogateescape")) for part in path.split("/")), default=0)
+    return f"has a name of {longest} bytes (at most {NAME_MAX})" if longest > NAME_MAX else None
+
+
 def _cycle_message(cycle: list[str], deps: dict[str, list[str]]) -> str:
     members = set(cycle)
     walk = [cycle[0]]
@@ -351,19 +368,13 @@ def _check_templates(
             )
         branches.setdefault(effort.branch, effort.id)
         wt_root = templates.worktree_root(project.worktree_template, values, root)
-        if effort.worktree == root / ".git" or root / ".git" in effort.worktree.parents:
-            problems.add(
-                ("project", "worktree_template"),
-                f"'project.worktree_template' gives '{effort.worktree}' for effort '{effort.id}', "
-                "which is inside the repository's .git directory",
-            )
-        elif wt_root not in effort.worktree.parents:
+        refused = templates.worktree_problem(project.worktree_template, effort.worktree, wt_root, root)
+        if refused is not None:
             if "worktree_template" not in reported:
                 reported.add("worktree_template")
                 problems.add(
                     ("project", "worktree_template"),
-                    f"'project.worktree_template' gives '{effort.worktree}' for effort '{effort.id}', "
-                    f"which is not inside the worktree root '{wt_root}'",
+                    f"'project.worktree_template' gives '{effort.worktree}' for effort '{effort.id}', {refused}",
                 )
         elif effort.worktree in paths:
             problems.add(

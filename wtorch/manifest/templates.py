@@ -58,8 +58,39 @@ def worktree_path(template: str, values: dict[str, str], base: Path) -> Path:
     return Path(os.path.normpath(base / render(template, values)))
 
 
+NAME_MAX = 255
+"""Bytes in one file name: a longer branch or worktree path component cannot be created."""
+
+
+def _too_long(path: str) -> str | None:
+    longest = max((len(part.encode("utf-8", "surrogateescape")) for part in path.split("/")), default=0)
+    return f"it has a component of {longest} bytes (at most {NAME_MAX})" if longest > NAME_MAX else None
+
+
+def worktree_problem(template: str, path: Path, root_of_worktrees: Path, main: Path) -> str | None:
+    """Why a rendered worktree path is refused (SPEC §2, §10), as the end of a sentence; else None.
+
+    The rule: the template is relative to the main worktree, and the worktree root it names (the
+    part before the first per-effort placeholder) is the main worktree's parent or a directory
+    below it: `../{repo}-worktrees/{id}` and `.worktrees/{id}` are fine, `../../x/{id}` and
+    `/srv/{id}` are not. Each effort's worktree lies inside that root, not in `.git`.
+    """
+    if os.path.isabs(template):
+        return "from an absolute template: write it relative to the main worktree (e.g. ../{repo}-worktrees/{id})"
+    if any(ord(c) < 32 or ord(c) == 127 for c in str(path)):
+        return "which contains a control character"
+    if path == main / ".git" or main / ".git" in path.parents:
+        return "which is inside the repository's .git directory"
+    if root_of_worktrees not in path.parents:
+        return f"which is not inside the worktree root '{root_of_worktrees}'"
+    if root_of_worktrees != main.parent and main.parent not in root_of_worktrees.parents:
+        return f"whose worktree root '{root_of_worktrees}' is outside '{main.parent}', where worktrees may go"
+    too_long = _too_long(str(path.relative_to(root_of_worktrees)))
+    return f"which cannot be created: {too_long}" if too_long else None
+
+
 def branch_problem(template_key: str, rendered: str, effort_id: str) -> str | None:
-    why = branch_name_problem(rendered)
+    why = branch_name_problem(rendered) or _too_long(rendered)
     if why is None:
         return None
     return (

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from wtorch.choices import RunResult
 from wtorch.output import console
 from wtorch.output.tables import BRANCH, KEY, Column, show
+from wtorch.runner import seconds_text
 
 if TYPE_CHECKING:
     from wtorch.commands.split import SplitReport
+    from wtorch.runner import RunOutcome
 
 
 def render_table(report: SplitReport, *, verbose: bool = False) -> None:
@@ -35,8 +38,7 @@ def render_table(report: SplitReport, *, verbose: bool = False) -> None:
             ", ".join(map(str, chunk.needs)) or "-",
         ]
         if report.checks:
-            check = report.checks[i]
-            row.append("[green]pass[/]" if check.ok else f"[red]fail ({check.returncode})[/]")
+            row.append(_verdict(report.checks[i]))
         rows.append(row)
     show("Split plan" + (" (applied)" if report.applied else ""), columns, rows)
     if report.stale:
@@ -48,12 +50,42 @@ def render_table(report: SplitReport, *, verbose: bool = False) -> None:
             out.print(f"{name}:")
             for path in chunk.files:
                 out.print(f"  {path}", markup=False)
-    for i, check in enumerate(report.checks):
-        if not check.ok:
-            out.print(f"[red]chunk {i + 1}: `{check.command}` exited {check.returncode}[/]")
-            out.print(check.output.rstrip() or "(no output)", markup=False)
+    if report.checks:
+        _check_summary(report)
     if not plan.chunks:
         out.print("Nothing to split: the branch changes no lines against its base.")
+
+
+def _verdict(check: RunOutcome) -> str:
+    if check.result is RunResult.OK:
+        return "[green]pass[/]"
+    if check.result is RunResult.TIMED_OUT:
+        return "[red]timed out[/]"
+    return f"[red]fail ({check.returncode if check.returncode is not None else check.why})[/]"
+
+
+def _check_summary(report: SplitReport, tail: int = 5) -> None:
+    """One line per chunk, the last lines of each failure and its log; never the whole output."""
+    from rich.markup import escape
+
+    out = console()
+    command = report.checks[0].job.argv[-1]
+    out.print(f"`{command}` at every chunk (logs in {report.checks[0].log.parent}):", markup=False, highlight=False)
+    failed = []
+    for chunk, name, check in zip(report.plan.chunks, report.names, report.checks, strict=True):
+        verdict = _verdict(check)
+        out.print(f"  {chunk.n}. {escape(name)}: {verdict} ({seconds_text(check.seconds)})", highlight=False)
+        if check.result is not RunResult.OK:
+            failed.append(f"{chunk.n} ({escape(name)})")
+            for line in check.tail[-tail:] or ("(no output)",):
+                out.print(f"       {line}", markup=False, highlight=False)
+            out.print(f"       log: {check.log}", markup=False, highlight=False)
+    if failed:
+        which = "chunk " + failed[0] if len(failed) == 1 else "chunks " + ", ".join(failed)
+        out.print(
+            f"[red]{which} failed the check.[/] The chunk branches are left as they are: fix the chunk "
+            "there, or run `wtorch undo` to delete them."
+        )
 
 
 def render_mermaid(report: SplitReport) -> str:

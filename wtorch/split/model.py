@@ -3,6 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Why(StrEnum):
+    """Why one changed file must land no earlier than another (an edge's reason)."""
+
+    IMPORTS = "imports"
+    USES_ADDED = "uses what it adds"
+    USES_CHANGED = "uses what it changes"
+    REMOVES = "removes what it stopped using"
+    SIGNATURE = "changes the signature it stopped using"
+    TESTS_NEW = "tests the new behaviour of"
+    TESTED_OLD = "changes the behaviour the old test asserted"
+    DELETED_AFTER_USER = "deleted after last user"
+    MOVED_AFTER_USER = "moved after last user"
+    CONTINUES = "continues the change of"
 
 
 @dataclass(frozen=True)
@@ -18,10 +34,21 @@ class ChangedFile:
 
 @dataclass(frozen=True)
 class Edge:
-    """``src`` must land in the same chunk as ``dst`` or a later one."""
+    """``src`` must land in the same chunk as ``dst`` or a later one, for the ``names`` given."""
 
     src: str
     dst: str
+    why: str
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Need:
+    """What a chunk needs from an earlier one: ``path``'s change there, for ``names``."""
+
+    n: int
+    path: str
+    names: tuple[str, ...]
     why: str
 
 
@@ -34,6 +61,10 @@ class Chunk:
     lines: int
     needs: tuple[int, ...]
     directories: tuple[str, ...]
+    requires: tuple[Need, ...] = ()
+    """The needs by name: which file of which earlier chunk, for which names."""
+    partial: tuple[tuple[str, str], ...] = ()
+    """Files this chunk writes only part of the change of: (path, the file's text after this chunk)."""
 
 
 @dataclass(frozen=True)

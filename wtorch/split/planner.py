@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from wtorch.split.model import ChangedFile, Chunk, Edge, Oversized, SplitPlan
+from wtorch.split.hunks import cut_oversized, into_parts, whole
+from wtorch.split.model import ChangedFile, Chunk, Edge, Need, Oversized, SplitPlan
 from wtorch.split.packing import Improver, greedy
 from wtorch.split.units import Unit, build_units
 
@@ -16,18 +17,32 @@ SINGLE_DELETED = "deleted file could be cut by hunks"
 KEPT_TOGETHER = "files kept together: "
 
 
-def plan_split(files: Sequence[ChangedFile], edges: Sequence[Edge], *, max_lines: int) -> SplitPlan:
+def plan_split(
+    files: Sequence[ChangedFile],
+    edges: Sequence[Edge],
+    *,
+    max_lines: int,
+    understood: frozenset[str] = frozenset(),
+    texts: Mapping[str, tuple[str, str]] | None = None,
+) -> SplitPlan:
     """Cut the change into chunks of at most ``max_lines``, each needing only earlier chunks.
 
-    Edges naming files outside ``files`` are ignored. The result does not depend on the order
-    of ``files`` or ``edges``.
+    Edges naming files outside ``files`` are ignored. ``understood`` names the files whose
+    edges come from symbol facts (``analyse``): a test is then not paired with its source by
+    name. ``texts`` (merge-base and tip text by path) lets a modified Python file over the
+    budget be cut by hunks (``hunks``). The result does not depend on the order of ``files``
+    or ``edges``.
     """
     _check(files, max_lines)
-    units = build_units(files, edges)
+    cuts = cut_oversized(files, texts or {}, max_lines)
+    if cuts:
+        files, edges, understood = into_parts(files, edges, understood, cuts)
+    units = build_units(files, edges, understood)
     total = sum(u.lines for u in units)
     floor = -(-total // max_lines)
     placement = _best_placement(units, max_lines)
-    return _render(units, placement, files, edges, max_lines=max_lines, total=total, floor=floor)
+    plan = _render(units, placement, files, edges, max_lines=max_lines, total=total, floor=floor)
+    return whole(plan, cuts) if cuts else plan
 
 
 def _check(files: Sequence[ChangedFile], max_lines: int) -> None:
@@ -95,24 +110,40 @@ def _render(
     for f in files:
         if f.old_path and f.status == "R" and f.old_path not in chunk_of:
             chunk_of[f.old_path] = chunk_of[f.path]
-    needs: dict[int, set[int]] = defaultdict(set)
-    for e in edges:
-        src, dst = chunk_of.get(e.src), chunk_of.get(e.dst)
-        if src is not None and dst is not None and dst < src:
-            needs[src].add(dst)
+    requires = _requires(edges, chunk_of)
     chunks, oversized = [], []
     for n, chunk in enumerate(placement, start=1):
         members = [units[i] for i in chunk]
         paths = tuple(sorted(f.path for u in members for f in u.files))
         lines = sum(u.lines for u in members)
         chunks.append(
-            Chunk(n=n, files=paths, lines=lines, needs=tuple(sorted(needs[n])), directories=_directories(members))
+            Chunk(
+                n=n,
+                files=paths,
+                lines=lines,
+                needs=tuple(sorted({r.n for r in requires[n]})),
+                directories=_directories(members),
+                requires=tuple(requires[n]),
+            )
         )
         if len(members) == 1 and lines > max_lines:
             oversized.append(Oversized(files=paths, lines=lines, why=_why(members[0])))
     return SplitPlan(
         max_lines=max_lines, total_lines=total, floor=floor, chunks=tuple(chunks), oversized=tuple(oversized)
     )
+
+
+def _requires(edges: Sequence[Edge], chunk_of: dict[str, int]) -> dict[int, list[Need]]:
+    """Per chunk, what it needs from earlier chunks: the file there, the names, and why."""
+    found: dict[tuple[int, int, str, str], set[str]] = defaultdict(set)
+    for e in edges:
+        src, dst = chunk_of.get(e.src), chunk_of.get(e.dst)
+        if src is not None and dst is not None and dst < src:
+            found[(src, dst, e.dst, e.why)].update(e.names)
+    requires: dict[int, list[Need]] = defaultdict(list)
+    for (src, dst, path, why), names in sorted(found.items()):
+        requires[src].append(Need(dst, path, tuple(sorted(names)), why))
+    return requires
 
 
 def _directories(members: Sequence[Unit]) -> tuple[str, ...]:

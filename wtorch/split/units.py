@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from wtorch.graph import strongly_connected
-from wtorch.split.model import ChangedFile, Edge
+from wtorch.split.model import ChangedFile, Edge, Why
 from wtorch.split.scanners.cfamily import HEADERS, SOURCES
 
 RENAME = "rename"
@@ -19,6 +19,8 @@ LOCK = "lock file with its manifest"
 GO_PACKAGE = "one Go package"
 HEADER = "header with its source"
 CYCLE = "import cycle"
+_USES = frozenset({Why.USES_ADDED, Why.USES_CHANGED})
+_TESTS = frozenset({Why.TESTS_NEW, Why.TESTED_OLD})
 
 LOCK_FILES = {
     "package-lock.json": "package.json",
@@ -156,8 +158,14 @@ def _rust_subject(path: str, paths: set[str]) -> str | None:
     return None
 
 
-def kept_together(files: Sequence[ChangedFile]) -> Iterator[tuple[str, str, str]]:
-    """(a, b, reason): pairs of changed files that must land in the same chunk."""
+def kept_together(
+    files: Sequence[ChangedFile], understood: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, str, str]]:
+    """(a, b, reason): pairs of changed files that must land in the same chunk.
+
+    A test and its source by name are paired only when their changes are not ``understood``
+    (symbol facts then say whether the test needs the source's change).
+    """
     paths = {f.path for f in files}
     by_name: dict[str, list[str]] = defaultdict(list)
     go_dirs: dict[str, list[str]] = defaultdict(list)
@@ -175,7 +183,9 @@ def kept_together(files: Sequence[ChangedFile]) -> Iterator[tuple[str, str, str]
                 yield f.path, manifest, LOCK
         if (rust := _rust_subject(f.path, paths)) is not None:
             yield f.path, rust, TEST
-        elif (subject := _subject(f.path, by_name)) is not None:
+        elif (subject := _subject(f.path, by_name)) is not None and not (
+            subject[1] == TEST and f.path in understood and subject[0] in understood
+        ):
             yield f.path, subject[0], subject[1]
         stem, ext = posixpath.splitext(f.path)
         if ext in SOURCES and (header := _subject_header(stem, by_name)) is not None:
@@ -197,20 +207,22 @@ def _subject_header(stem: str, by_name: dict[str, list[str]]) -> str | None:
     return None
 
 
-def build_units(files: Sequence[ChangedFile], edges: Sequence[Edge]) -> list[Unit]:
+def build_units(
+    files: Sequence[ChangedFile], edges: Sequence[Edge], understood: frozenset[str] = frozenset()
+) -> list[Unit]:
     """Units in a stable order (by first path), each with the units it needs."""
     by_path = {f.path: f for f in files}
     # Edges may name the old side of a rename: it belongs to the renamed file.
     alias = {f.old_path: f.path for f in files if f.old_path and f.status == "R" and f.old_path not in by_path}
     groups = _Groups(sorted(by_path))
-    for a, b, reason in kept_together(files):
+    for a, b, reason in kept_together(files, understood):
         groups.union(a, b, reason)
 
-    pairs = set()
+    pairs: dict[tuple[str, str], list[Edge]] = defaultdict(list)
     for e in edges:
         src, dst = alias.get(e.src, e.src), alias.get(e.dst, e.dst)
-        if src in by_path and dst in by_path:
-            pairs.add((src, dst))
+        if src in by_path and dst in by_path and src != dst:
+            pairs[(src, dst)].append(e)
     graph: dict[str, set[str]] = {groups.find(p): set() for p in by_path}
     for src, dst in pairs:
         rs, rd = groups.find(src), groups.find(dst)
@@ -219,9 +231,47 @@ def build_units(files: Sequence[ChangedFile], edges: Sequence[Edge]) -> list[Uni
     # graph.py's Tarjan is iterative too; only components of several units are cycles here.
     ordered = {node: sorted(graph[node]) for node in sorted(graph)}
     for component in sorted(sorted(c) for c in strongly_connected(ordered) if len(c) > 1):
+        roots = set(component)
+        inside = {k: v for k, v in pairs.items() if groups.find(k[0]) in roots and groups.find(k[1]) in roots}
+        reason = cycle_reason(inside)
         for other in component[1:]:
-            groups.union(component[0], other, CYCLE)
-    return _assemble(by_path, groups, pairs)
+            groups.union(component[0], other, reason)
+    return _assemble(by_path, groups, set(pairs))
+
+
+def cycle_reason(inside: dict[tuple[str, str], list[Edge]]) -> str:
+    """Why files that need each other's changes are kept together, in a reviewer's words."""
+    whys = {e.why for es in inside.values() for e in es}
+    if whys <= {Why.IMPORTS}:
+        return CYCLE
+    files = sorted({p for pair in inside for p in pair})
+    if len(files) == 2:
+        if whys <= _USES:
+            return f"{files[0]} and {files[1]} each use what the other adds"
+        if phrase := _pair_reason(inside, whys):
+            return phrase
+    steps = []
+    for (src, dst), es in sorted(inside.items()):
+        names = sorted({n for e in es for n in e.names})
+        steps.append(f"{src} {es[0].why}{' ' + ', '.join(names[:3]) if names else ''} ({dst})")
+    return "the change is cyclic: " + "; ".join(steps[:4]) + ("; …" if len(steps) > 4 else "")
+
+
+def _pair_reason(inside: dict[tuple[str, str], list[Edge]], whys: set[str]) -> str | None:
+    def names(why: str) -> tuple[str, str, str]:
+        for (src, dst), es in sorted(inside.items()):
+            found = sorted({n for e in es if e.why == why for n in e.names})
+            if any(e.why == why for e in es):
+                return src, dst, ", ".join(found) or "it"
+        return "", "", ""
+
+    if Why.TESTS_NEW in whys and whys <= _TESTS | _USES:
+        test, _, what = names(Why.TESTS_NEW)
+        return f"{test} asserts the new behaviour of {what}"
+    if whys == {Why.USES_ADDED, Why.REMOVES}:
+        user, owner, added = names(Why.USES_ADDED)
+        return f"{owner} removes {names(Why.REMOVES)[2]} and adds {added}, which {user} switches to"
+    return None
 
 
 def _assemble(by_path: dict[str, ChangedFile], groups: _Groups, pairs: set[tuple[str, str]]) -> list[Unit]:

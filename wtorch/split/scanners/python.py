@@ -38,7 +38,7 @@ def import_specs(text: str) -> list[tuple[int, str, tuple[str, ...]]]:
     return specs
 
 
-def _module_file(base: str, dotted: str, layout: Layout) -> str | None:
+def module_file(base: str, dotted: str, layout: Layout) -> str | None:
     if not dotted:
         return layout.first([join(base, "__init__.py"), join(base, "__init__.pyi")])
     stem = join(base, dotted.replace(".", "/"))
@@ -47,7 +47,7 @@ def _module_file(base: str, dotted: str, layout: Layout) -> str | None:
     return layout.first([stem + ".py", stem + "/__init__.py", stem + ".pyi", stem + "/__init__.pyi"])
 
 
-def _roots_for(path: str, layout: Layout) -> list[str]:
+def roots_for(path: str, layout: Layout) -> list[str]:
     """The importer's own root first; a script outside any package also sees its own directory."""
     own = [r for r in layout.python_roots if r == "" or path.startswith(r + "/")]
     own.sort(key=lambda r: -len(r))
@@ -61,9 +61,9 @@ def _roots_for(path: str, layout: Layout) -> list[str]:
 
 def _resolve_in(base: str, module: str, names: tuple[str, ...], layout: Layout) -> set[str]:
     found: set[str] = set()
-    whole = _module_file(base, module, layout)
+    whole = module_file(base, module, layout)
     for name in names:
-        sub = _module_file(base, f"{module}.{name}" if module else name, layout)
+        sub = module_file(base, f"{module}.{name}" if module else name, layout)
         if sub is not None:
             found.add(sub)
         elif whole is not None:
@@ -86,7 +86,7 @@ def targets(path: str, text: str, layout: Layout) -> set[str]:
                 found |= _resolve_in(base, module, names, layout)
             continue
         if roots is None:
-            roots = _roots_for(path, layout)
+            roots = roots_for(path, layout)
         for root in roots:
             hit = _resolve_in(root, module, names, layout)
             if hit:
