@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.gate_bench import git_env
+from benchmarks.gate_bench import _data, _lines, git_env  # one fast-import vocabulary for the benchmarks
 
 BASE_FILES = 300
 FILE_LINES = 60
@@ -36,14 +36,6 @@ SHARED_LINES = 200
 EPOCH = 1_700_000_000
 CLASHING = 8
 SHARING = 10
-
-
-def _data(text: str) -> str:
-    return f"data {len(text.encode())}\n{text}\n"
-
-
-def _lines(rng: random.Random, count: int, word: str) -> str:
-    return "".join(f"{word} {rng.randrange(10**6)} {i}\n" for i in range(count))
 
 
 def _commit(ref: str, when: int, message: str, changes: dict[str, str], parent: str | None = None) -> str:
