@@ -1,8 +1,8 @@
 """Run the benchmarks: `python -m benchmarks [NAME ...|all] [--quick]`.
 
 With no name, `perf` runs: issue 14's whole table, every row against its anchor at 10, 100 and
-300 efforts (docs/performance.md). It alone fills the 5 minutes a run may take on 2 cores (more
-while wtorch misses its targets), so the older benchmarks run by name, or all of them with `all`:
+300 efforts (docs/performance.md). It alone takes about 5 minutes on 2 cores, so the older
+benchmarks run by name, or all of them with `all`:
 `gate` (100 branches against the `merge-base` + `diff --numstat` loop), `split` (the split
 planner's evaluation on real history), `integrate` (a 30-effort wave against the pairwise
 `merge-tree` loop).

@@ -87,6 +87,7 @@ def evaluate(repo: Path, sha: str, budget: int, check: str) -> dict[str, object]
     from wtorch import git
     from wtorch.choices import RunResult
     from wtorch.commands import split as split_cmd
+    from wtorch.commands import split_apply
 
     info = git.discover(repo)
     assert info is not None
@@ -99,9 +100,9 @@ def evaluate(repo: Path, sha: str, budget: int, check: str) -> dict[str, object]
     for label, plan in (("wtorch", report.plan), ("naive", _naive(report.plan, report))):
         names = tuple(f"eval/{sha[:10]}-{label}-{i}" for i in range(1, len(plan.chunks) + 1))
         candidate = replace(report, plan=plan, names=names)
-        commits = split_cmd._build_commits(repo, info.common_dir, candidate)
+        commits = split_apply._build_commits(repo, info.common_dir, candidate)
         candidate.applied = tuple(commits)
-        checks = split_cmd._check(info, candidate, check, None)
+        checks = split_apply._check(info, candidate, check, None)
         row[f"{label}_chunks"] = len(plan.chunks)
         row[f"{label}_import_ok"] = sum(c.result is RunResult.OK for c in checks)
         row[f"{label}_tree_equal"] = git.refs.tree_of(repo, commits[-1]) == git.refs.tree_of(repo, sha)

@@ -3,7 +3,7 @@
 For each pair of releases (sdists fetched at run time with `pip download` into a cache
 directory, never committed), the older release is the base and the newer one the tip of a
 throwaway repository. The change is split by wtorch and naively (files in path order, packed
-greedily), both built with the same plumbing (`split._build_commits`). At every intermediate
+greedily), both built with the same plumbing (`split_apply._build_commits`). At every intermediate
 chunk state the package is imported module by module and its test suite is run (pytest, in a
 virtualenv of its own in the cache). A state passes when it has no failure that neither the
 base nor the tip has. Reported per change and in total: import %, test-pass % of intermediate
@@ -171,6 +171,7 @@ def evaluate(
 ) -> dict[str, object]:
     from wtorch import git
     from wtorch.commands import split as split_cmd
+    from wtorch.commands import split_apply
 
     with tempfile.TemporaryDirectory(prefix="wtorch-split-release-") as tmp:
         repo = Path(tmp) / "repo"
@@ -194,7 +195,7 @@ def evaluate(
         for label, plan in (("wtorch", report.plan), ("naive", _naive(report.plan, report))):
             names = tuple(f"eval-{label}-{i}" for i in range(1, len(plan.chunks) + 1))
             candidate = replace(report, plan=plan, names=names)
-            commits = split_cmd._build_commits(repo, info.common_dir, candidate)
+            commits = split_apply._build_commits(repo, info.common_dir, candidate)
             row[f"{label}_tree_equal"] = git.refs.tree_of(repo, commits[-1]) == git.refs.tree_of(repo, tip)
             row[f"{label}_chunks"] = _effective([c.lines for c in plan.chunks], budget)
             stacks[label] = commits[:-1]  # the last chunk is the tip (checked above)

@@ -64,8 +64,8 @@ def sync(root: Path) -> list[str]:
     return ["sync"]
 
 
-def _split_branch(root: Path) -> Repo:
-    repo = new_project(root, HEADER + efforts('id = "a"'))
+def _split_branch(root: Path, header: str = HEADER) -> Repo:
+    repo = new_project(root, header + efforts('id = "a"'))
     repo.git("branch", "feature/demo/a")
     files = {f"pkg{i}/mod.py": lines(60, f"v{i}") for i in range(3)}
     repo.git("checkout", "-q", "feature/demo/a")
@@ -78,6 +78,15 @@ def split_apply(root: Path) -> list[str]:
     """A branch of three 60-line files, cut into three chunks of at most 70 lines."""
     _split_branch(root)
     return ["split", "a", "--max-lines", "70", "--apply"]
+
+
+def split_push(root: Path) -> list[str]:
+    """The same split applied, and its three chunk branches pushed with upstream tracking to a bare remote."""
+    remote = root / "remote.git"
+    git(root, "init", "-q", "--bare", str(remote))
+    repo = _split_branch(root, HEADER + 'remote = "origin"\n')
+    repo.git("remote", "add", "origin", str(remote))
+    return ["split", "a", "--max-lines", "70", "--apply", "--push"]
 
 
 def split_force(root: Path) -> list[str]:
@@ -146,6 +155,7 @@ SCENARIOS: dict[str, Callable[[Path], list[str]]] = {
     "sync": sync,
     "split --apply": split_apply,
     "split --apply --force": split_force,
+    "split --apply --push": split_push,
     "undo (sync)": undo_sync,
     "undo (create-wave)": undo_create,
     "remove": remove,

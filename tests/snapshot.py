@@ -1,7 +1,8 @@
 """The end state of a repository, normalised so that two runs (one interrupted and re-run, one not)
 compare equal exactly when they converged: refs, worktrees and their HEADs, every file in every
 worktree (uncommitted and ignored ones too), nothing in progress, nothing left behind, fsck clean,
-and the state file's efforts, splits and log without their timestamps and numbers."""
+the state file's efforts, splits and log without their timestamps and numbers, the branches'
+upstream configuration, and the branches of the scenario's remote when it has one."""
 
 from __future__ import annotations
 
@@ -29,7 +30,14 @@ def snapshot(repo: Path, root: Path) -> dict[str, Any]:
         "leftovers": leftovers(common),
         "fsck": _fsck(repo),
         "state": _state(common / "wtorch" / "state.toml", root),
+        "upstreams": sorted(git(repo, "config", "--get-regexp", r"^branch\.", check=False).splitlines()),
+        "remote": _remote(root / "remote.git"),
     }
+
+
+def _remote(bare: Path) -> list[str]:
+    """The branches of the scenario's remote (`<root>/remote.git`), when it has one."""
+    return git(bare, "for-each-ref", "--format=%(refname) %(objectname)").splitlines() if bare.is_dir() else []
 
 
 def _worktrees(repo: Path, root: Path) -> list[dict[str, str]]:

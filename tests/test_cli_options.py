@@ -76,3 +76,22 @@ def test_bad_option_values_are_explained_with_the_choices(cli: Any, two: Repo, a
     assert first + "\n" == message
     assert second.startswith("See `wtorch") and second.endswith("--help`.")
     assert "Value error" not in result.stderr and "Input should be" not in result.stderr
+
+
+def test_the_entry_point_builds_only_the_command_typed(two: Repo, capsys: Any) -> None:
+    """`main` hands typer the app with just the command named (global options anywhere), else the whole app."""
+    from wtorch.cli.app import app, lean, main
+
+    def names(args: list[str]) -> list[str]:
+        return [str(info.name or info.callback.__name__) for info in lean(args).registered_commands]
+
+    assert names(["-C", "x", "--json", "status"]) == ["status"]
+    assert names(["--manifest=m.toml", "-v", "create-wave", "1"]) == ["create-wave"]
+    assert names(["split", "--help"]) == ["split"]
+    for whole in (["--help"], [], ["--version"], ["statsu"], ["--bogus", "status"]):
+        assert lean(whole) is app, whole
+    assert len(app.registered_commands) > 10  # the shared app is never narrowed
+    assert main(["-C", str(two.path), "status", "--json"]) == 0
+    assert [e["id"] for e in json.loads(capsys.readouterr().out)["efforts"]] == ["a", "b"]
+    assert main(["-C", str(two.path), "statsu"]) == 2
+    assert "No such command 'statsu'" in capsys.readouterr().err

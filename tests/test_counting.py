@@ -257,7 +257,7 @@ def test_count_many_keeps_order_and_agrees_with_count_lines(repo: Repo) -> None:
     for n in range(1, 7):
         branch(repo, f"b{n}", {f"f{n}.txt": lines(n)})
     pairs = [("main", f"b{n}") for n in (6, 1, 5, 2, 4, 3)]
-    results = count_many(repo.path, pairs, jobs=4)
+    results = count_many(repo.path, pairs)
     assert [(r.branch, r.lines) for r in results] == [(b, int(b[1:])) for _, b in pairs]
     assert results[0] == count_lines(repo.path, base="main", branch="b6")
     assert count_many(repo.path, []) == []

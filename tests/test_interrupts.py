@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,7 +24,7 @@ from tests import scenarios
 from tests.forkserver import ForkServer
 from tests.gitutil import Repo, efforts, lines, stop_in_a_rebase, wait_for, worktree_root, wt, wtorch_process
 from tests.killpoints import Kit, check
-from tests.snapshot import leftovers
+from tests.snapshot import differences, leftovers, snapshot
 
 
 @pytest.fixture(scope="module")
@@ -70,10 +71,13 @@ def test_1_a_forced_split_that_fails_part_way_puts_every_chunk_back(cli: Any, pr
     repo.fsck()
 
 
-@pytest.mark.parametrize("head", ["set", "null"])
+@pytest.mark.parametrize("head", ["set", "null", "unreadable", "no-directory", "no-commondir"])
 def test_3_create_wave_killed_inside_worktree_add_is_repaired(project: Any, tmp_path: Path, head: str) -> None:
     """Killed while git checks the worktree out (a slow filter): the entry stays locked "initializing".
-    With `null`, HEAD is as git writes it before it sets the branch (0000...)."""
+    With `null`, HEAD is as git writes it before it sets the branch (0000...). The others are what a
+    kill earlier inside `git worktree add` leaves (git writes the entry's `locked`, then `gitdir`,
+    the worktree's `.git`, `commondir`, HEAD): no HEAD yet (git no longer calls the directory a
+    worktree), no directory yet, and no `commondir` yet (`git worktree list` itself fails)."""
     repo = project(efforts('id = "a"', 'id = "b"'))
     repo.commit("slow", {"big.slow": "content\n"})
     marker = tmp_path / "checking-out"
@@ -90,6 +94,14 @@ def test_3_create_wave_killed_inside_worktree_add_is_repaired(project: Any, tmp_
     assert (entry / "locked").read_text().strip() == "initializing"
     if head == "null":
         (entry / "HEAD").write_text("0" * 40 + "\n")
+    if head == "unreadable":
+        (entry / "HEAD").unlink()
+    if head in ("no-directory", "no-commondir"):
+        shutil.rmtree(wt(repo, "a").path)
+    if head == "no-commondir":
+        for name in ("commondir", "HEAD", "index", "logs", "ORIG_HEAD"):
+            path = entry / name
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     repo.git("config", "--unset", "filter.slow.smudge")
     rerun = wtorch_process(repo, "create-wave", "1", "--json")
     out, err = rerun.communicate(timeout=120)
@@ -142,6 +154,22 @@ def test_5_split_killed_between_chunk_branches_is_finished_with_its_lineage(tmp_
     code, output = scenarios.wtorch(kit.repo, "undo")
     assert code == 0, output
     assert kit.repo.branches() == ["feature/demo/a", "main"]
+
+
+def test_5_a_worktree_removal_killed_part_way_is_finished(tmp_path: Path, server: Any) -> None:
+    """prune --merged killed inside `git worktree remove`, after git deleted the worktree's `.git`
+    link and part of its files: the re-run finishes the removal (the killed run had checked the
+    worktree held no work), instead of leaving half a directory git no longer calls a worktree."""
+    kit = Kit(tmp_path, scenarios.prune, server)
+    twin, k = kill_at(kit, "worktree remove")
+    kit.fresh()
+    assert kit.process({"WTORCH_FAULT_AT": k}) == -9
+    half = wt(kit.repo, "b").path
+    (half / ".git").unlink()  # what git's recursive delete may reach first
+    next(p for p in half.iterdir() if p.is_file()).unlink()
+    code, output = scenarios.wtorch(kit.repo, *kit.argv)
+    assert code == twin.code, output
+    assert differences(twin.state, snapshot(kit.repo.path, kit.work)) == []
 
 
 def test_5_the_work_of_a_killed_run_can_be_undone(tmp_path: Path, server: Any) -> None:

@@ -39,6 +39,11 @@ def test_planned_created_active_and_the_row_fields(cli: Any, project: Any) -> No
     assert rows["a"]["last_commit"] == "2026-01-15T12:00:00+00:00"
     assert rows["c"]["worktree"] is None and rows["c"]["worktree_state"] == "none" and rows["c"]["lines"] is None
     assert a.path.joinpath("scratch.txt").read_text() == "uncommitted"
+    # --no-worktrees: the same rows without looking inside the worktrees (dirty unknown), for status and report.
+    unlooked = by_id(status(cli, repo, "--no-worktrees"))
+    assert unlooked["a"]["dirty"] is None and {**unlooked["a"], "dirty": 1} == rows["a"]
+    reported = json.loads(cli("-C", repo.path, "report", "--json", "--no-worktrees").stdout)
+    assert {e["id"]: e["dirty"] for e in reported["efforts"]} == {"a": None, "b": None, "c": None}
 
 
 def test_merged_and_squash_merged_efforts_are_complete(cli: Any, project: Any) -> None:

@@ -145,3 +145,5 @@ class StepKind(StrEnum):
     """`reset --keep` of a worktree that follows its branch back (undo)."""
     WORKTREE_ADD = "worktree-add"
     WORKTREE_REMOVE = "worktree-remove"
+    PUSH = "push"
+    """`git push --set-upstream` of the branches in the entry's pushes (split --apply --push)."""

@@ -11,14 +11,24 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 TEMPORARY = ".wtorch-copy.tmp"
 
 
-def copy_files(copies: Sequence[str], main: Path, target: Path) -> list[str]:
-    """Copy each path of `copies` from `main` into `target` where it is not there yet; notes on what was not."""
-    notes = []
+@dataclass(frozen=True)
+class Copies:
+    copied: list[str]
+    """What this call copied, as the manifest names it (a directory with a trailing `/`)."""
+    notes: list[str]
+    """What it could not copy, and why."""
+
+
+def copy_files(copies: Sequence[str], main: Path, target: Path) -> Copies:
+    """Copy each path of `copies` from `main` into `target` where it is not there yet (one that is, is
+    left as it is); what was copied, and notes on what could not be."""
+    copied, notes = [], []
     top = target.resolve()
     for relpath in copies:
         source, dest = main / relpath, target / relpath
@@ -26,12 +36,18 @@ def copy_files(copies: Sequence[str], main: Path, target: Path) -> list[str]:
             note = _copy_one(relpath, source, dest, top)
         except OSError as exc:
             note = f"copy: {relpath} was not copied: {exc.strerror or exc}"
-        if note:
+        if note is _COPIED:
+            copied.append(relpath.rstrip("/") + "/" if source.is_dir() else relpath)
+        elif note:
             notes.append(note)
-    return notes
+    return Copies(copied, notes)
+
+
+_COPIED = "copied"
 
 
 def _copy_one(relpath: str, source: Path, dest: Path, top: Path) -> str | None:
+    """A note on why `relpath` was not copied, None when it was already there, else _COPIED."""
     if not source.exists():
         return f"copy: {relpath} is not in the main worktree"
     if dest.exists() or dest.is_symlink():
@@ -46,7 +62,7 @@ def _copy_one(relpath: str, source: Path, dest: Path, top: Path) -> str | None:
     else:
         shutil.copy2(source, staged, follow_symlinks=False)
     os.replace(staged, dest)
-    return None
+    return _COPIED
 
 
 def _escapes(dest: Path, top: Path) -> bool:

@@ -1,6 +1,7 @@
 """Counting what a reviewer reads (SPEC §6): the one implementation gate, status, split and report share.
 
-The range is merge-base(base, branch)..branch; the source is `git diff --raw --numstat -z -M`.
+The range is merge-base(base, branch)..branch; the source is `git diff-tree --raw --numstat -z -M`
+(many branches per process; the same records `git diff --numstat -M` gives for each).
 Binary files count 0; excluded files count 0 and keep their reason. See docs/gate.md for the rule
 written out as plain git commands.
 """
@@ -15,8 +16,8 @@ from pathlib import Path
 from wtorch.choices import CountMode
 from wtorch.errors import UsageError
 from wtorch.git import diff
+from wtorch.git.ancestry import Ancestry
 from wtorch.globs import Glob, compile_glob
-from wtorch.process import parallel_map
 
 LOCK_FILES = frozenset(
     {
@@ -113,13 +114,14 @@ def count_many(
     count: CountMode = CountMode.CHANGED,
     exclude: Sequence[str] = (),
     default_excludes: bool = True,
-    jobs: int | None = None,
+    ancestry: Ancestry | None = None,
 ) -> list[LineCount]:
     """count_lines for many (base, branch) pairs, with git calls batched across branches.
 
-    One call resolves every ref, one `rev-list` per distinct base finds the merge-bases, one
-    `cat-file` reads every header and `.gitattributes`, one `check-attr` per distinct attribute
-    view answers for all paths; only the diffs run per branch, in a thread pool.
+    One call resolves every ref, one `rev-list` per distinct base finds the merge-bases (`ancestry`,
+    when the caller has one, remembers them), `diff-tree --stdin` diffs many branches per process,
+    one `cat-file` reads every header and `.gitattributes`, one `check-attr` per distinct attribute
+    view answers for all paths.
     """
     if count not in [mode.value for mode in CountMode]:
         raise UsageError(f"unknown count mode {count!r}: use 'changed' or 'added'")
@@ -135,12 +137,14 @@ def count_many(
             raise UsageError(f"unknown base '{base}' (for branch '{branch}')")
     top = diff.repo_top(cwd)
     tips = [shas[branch] or "" for _, branch in pairs]
-    forks = diff.merge_bases(top, [(shas[base] or "", tip) for (base, _), tip in zip(pairs, tips, strict=True)])
+    forks = (ancestry or Ancestry(top)).merge_bases(
+        [(shas[base] or "", tip) for (base, _), tip in zip(pairs, tips, strict=True)]
+    )
     for (base, branch), fork in zip(pairs, forks, strict=True):
         if fork is None:
             raise UsageError(f"'{branch}' and '{base}' have no common history, so there is no change to count")
     ranges = [(fork or "", tip) for fork, tip in zip(forks, tips, strict=True)]
-    changes = parallel_map(lambda r: diff.numstat(top, *r), ranges, jobs=jobs)
+    changes = diff.numstat_many(top, ranges)
     attributes, heads = _facts(top, tips, changes, rules)
     return [
         _assemble(pair, rng, entries, attrs, heads, count, rules)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wtorch import git
+from wtorch.git.ancestry import Ancestry
 from wtorch.manifest import Manifest
 from wtorch.state import State
 
@@ -23,6 +24,8 @@ class Facts:
     base_ref: str
     """What efforts on project.base are measured against: `<remote>/<base>` when it is ahead of the
     local base (what a pull request shows), else project.base."""
+    ancestry: Ancestry = field(compare=False)
+    """How commits relate (merge-base, ahead, behind): asked of git in batches, remembered by commit."""
     remote_only: frozenset[str] = frozenset()
     """Branches seen only as remote-tracking refs (status --remote): they live on another machine."""
 
@@ -67,8 +70,9 @@ def gather(
     ]
     shas = tuple(dict.fromkeys(ref.sha for ref in candidates if ref is not None))
     local, upstream = candidates
+    ancestry = Ancestry(cwd)
     base_ref = manifest.project.base
-    if upstream is not None and (local is None or git.refs.is_ancestor(cwd, local.sha, upstream.sha)):
+    if upstream is not None and (local is None or ancestry.relation(upstream.sha, local.sha).contained):
         base_ref = upstream.name if local is None or local.sha != upstream.sha else base_ref
     return Facts(
         repo=repo,
@@ -77,5 +81,6 @@ def gather(
         base_shas=shas,
         state=state,
         base_ref=base_ref,
+        ancestry=ancestry,
         remote_only=frozenset(remote_only),
     )

@@ -52,7 +52,7 @@ def held_fds() -> tuple[int, ...]:
 
 
 def scrub_environment() -> None:
-    """Drop the repository-locating variables from this process (GitPython starts from os.environ)."""
+    """Drop the repository-locating variables from this process (git/core.py starts git with os.environ)."""
     for name in LEAKED_GIT_VARIABLES:
         os.environ.pop(name, None)
 
@@ -73,6 +73,8 @@ class ProcessResult:
     stdout: str
     stderr: str = ""
     cwd: Path | None = None
+    data: bytes = b""
+    """stdout as bytes, when the caller asked for bytes (`stdout` is then empty)."""
 
     @property
     def ok(self) -> bool:

@@ -16,7 +16,9 @@ until they ended too) the next run:
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
 from pathlib import Path
 
 from wtorch import git
@@ -56,6 +58,9 @@ def recover(common_dir: Path, state: State, op: Operation) -> None:
 def _resolve(common_dir: Path, state: State, op: Operation, step: Step) -> None:
     worktree = Path(step.worktree) if step.worktree else None
     refs = [step.ref] if step.ref else [m.ref for m in op.refs]
+    if step.kind == StepKind.PUSH:
+        # What a push takes here: the remote-tracking refs it updates, and the config (--set-upstream).
+        refs = [f"refs/remotes/{p.remote}/{p.branch}" for p in op.pushes] + ["config"]
     _clear_locks(common_dir, worktree, refs, step.started)
     if step.kind in (StepKind.REBASE, StepKind.MERGE) and worktree is not None:
         _settle(common_dir, state, op, step, worktree)
@@ -109,16 +114,47 @@ def _settle(common_dir: Path, state: State, op: Operation, step: Step, worktree:
 def _unmake(common_dir: Path, path: Path) -> None:
     """A worktree `git worktree add` did not finish: its entry (locked "initializing", HEAD not yet
     set) and what it checked out go; the command adds it again."""
+    _drop_half_made_entry(common_dir, path)
     entry = next((w for w in git.worktrees.list_worktrees(common_dir) if w.path == path), None)
     if entry is not None:
         if entry.locked == "initializing" or not entry.head or set(entry.head) == {"0"} or entry.missing:
+            removed = False
             if path.exists():
-                git.worktrees.remove_worktree(common_dir, path, force=True)
+                try:
+                    git.worktrees.remove_worktree(common_dir, path, force=True)
+                    removed = True
+                except GitError:
+                    # Killed before git had finished the worktree's own files (its `.git` link or
+                    # HEAD), git refuses to call the directory a worktree; it is still locked
+                    # "initializing": git made it moments ago, for this command, and nobody worked there.
+                    if entry.locked != "initializing":
+                        raise
+                    shutil.rmtree(path)
+            if entry.locked == "initializing" and not removed:
+                # prune keeps what is locked: unlocked first (also when git never made the directory).
+                git.worktrees.unlock_worktree(common_dir, path)
             git.worktrees.prune_worktrees(common_dir)
     elif path.is_dir() and {p.name for p in path.iterdir()} <= {".git"}:
         for leftover in path.iterdir():
             leftover.unlink()
         path.rmdir()
+
+
+def _drop_half_made_entry(common_dir: Path, path: Path) -> None:
+    """`git worktree add` killed before it finished writing the entry's own files (`commondir`, say):
+    `git worktree list` would fail on it. git writes `locked` ("initializing") first, `gitdir` (the
+    worktree's path) next and `commondir` after: an entry for `path` without `commondir`, still
+    initializing, is deleted, and the command makes the worktree again."""
+    for entry in (common_dir / "worktrees").glob(f"{glob.escape(path.name)}*"):
+        locked, gitdir = entry / "locked", entry / "gitdir"
+        if (entry / "commondir").exists() or not entry.is_dir():
+            continue
+        # Either file may itself have been cut short: what is there must begin what git writes.
+        if locked.exists() and not "initializing".startswith(locked.read_text(errors="replace").strip()):
+            continue
+        if gitdir.exists() and not str(path / ".git").startswith(gitdir.read_text(errors="replace").strip()):
+            continue
+        shutil.rmtree(entry)
 
 
 def _finish_removal(common_dir: Path, path: Path) -> None:
@@ -130,7 +166,10 @@ def _finish_removal(common_dir: Path, path: Path) -> None:
         try:
             git.worktrees.remove_worktree(common_dir, path, force=True)
         except GitError:
-            return  # left for `wtorch prune` and the user to judge
+            if (path / ".git").exists():
+                return  # left for `wtorch prune` and the user to judge
+            # git had begun deleting the directory (its `.git` link is gone already): the rest goes too.
+            shutil.rmtree(path)
     git.worktrees.prune_worktrees(common_dir)
 
 

@@ -246,11 +246,13 @@ def run_many(
     return [done[i] for i in range(len(jobs))]
 
 
-def run_command(command: str, cwd: Path, *, timeout: float | None = None) -> ProcessResult:
-    """Run one shell command in `cwd`, stdout and stderr kept together as a person would see them."""
+def run_command(command: str, cwd: Path, *, timeout: float | None = None, log: Path | None = None) -> ProcessResult:
+    """Run one shell command in `cwd`, stdout and stderr kept together as a person would see them;
+    with `log` (a file in an existing directory), the output is also kept there."""
     argv = ("sh", "-c", command)
     with tempfile.TemporaryDirectory(prefix="wtorch-run-") as scratch:
-        (outcome,) = run_many([Job("output", argv, cwd)], parallel=1, timeout=timeout, log_dir=Path(scratch))
+        log_dir, name = (log.parent, log.name.removesuffix(".log")) if log else (Path(scratch), "output")
+        (outcome,) = run_many([Job(name, argv, cwd)], parallel=1, timeout=timeout, log_dir=log_dir)
         output = outcome.log.read_bytes().decode("utf-8", "replace")
     if outcome.result is RunResult.TIMED_OUT:
         return ProcessResult(argv, EXIT_TIMED_OUT, output + f"\n(timed out after {timeout} s)", cwd=cwd)

@@ -117,6 +117,8 @@ class State:
     operations: list[Operation] = field(default_factory=list)
     integrations: dict[int, IntegrationRecord] = field(default_factory=dict)
     """The last integration check of each wave, by wave number."""
+    log_cut: bool = field(default=False, compare=False, repr=False)
+    """Read without the log's older entries (`StateStore.read(log=False)`): never written back."""
 
     def effort(self, effort_id: str) -> EffortRecord:
         return self.efforts.setdefault(effort_id, EffortRecord())
@@ -180,6 +182,23 @@ def _to_toml(state: State) -> dict[str, Any]:
     }
 
 
+_ENTRY = "\n[[operations]]\n"
+
+
+def _without_older_entries(text: str) -> dict[str, Any] | None:
+    """The state file's data with only the last log entry, parsed apart from the rest; None when
+    the text is not laid out as `_to_toml` writes it (the log last, one `[[operations]]` line per
+    entry; tomli-w writes no line break inside a value, so such a line is always a header)."""
+    first, last = text.find(_ENTRY), text.rfind(_ENTRY)
+    if first < 0:
+        return None
+    data = tomllib.loads(text[: first + 1])
+    if "operations" in data:
+        return None
+    data["operations"] = tomllib.loads(text[last + 1 :]).get("operations", [])
+    return data
+
+
 def _from_toml(data: dict[str, Any]) -> State:
     efforts = {k: EffortRecord.from_dict(rec) for k, rec in data.get("efforts", {}).items()}
     splits = data.get("splits", {})
@@ -203,9 +222,14 @@ class StateStore:
         self.lock_path = self.dir / "lock"
         self.journal_path = self.dir / "journal.json"
 
-    def read(self) -> State:
+    def read(self, *, log: bool = True) -> State:
+        """The state; `log=False` (for a command that only reads) keeps only the log's last entry:
+        at hundreds of efforts the log is most of the file, and of the time spent reading it."""
         try:
-            data = tomllib.loads(self.path.read_text(encoding="utf-8"))
+            text = self.path.read_text(encoding="utf-8")
+            data = None if log else _without_older_entries(text)
+            cut = data is not None
+            data = data if data is not None else tomllib.loads(text)
         except FileNotFoundError:
             return State()
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
@@ -213,9 +237,15 @@ class StateStore:
         if data.get("version") != STATE_VERSION:
             raise UsageError(f"{self.path} has state version {data.get('version')}, this wtorch reads {STATE_VERSION}")
         try:
-            return _from_toml(data)
+            state = _from_toml(data)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise self._damaged(exc) from None
+        state.log_cut = cut
+        return state
+
+    def settled(self, state: State) -> bool:
+        """No run was cut short (none unfinished in the log, no journal): nothing left to recover."""
+        return state.interrupted() is None and not self.journal_path.exists()
 
     def _damaged(self, exc: Exception) -> UsageError:
         why = exc if isinstance(exc, tomllib.TOMLDecodeError | ValueError) else repr(exc)
@@ -227,6 +257,7 @@ class StateStore:
 
     def write(self, state: State) -> None:
         """Stage in a temporary file beside the target, then rename: readers see old or new, never half."""
+        assert not state.log_cut, "a state read without its log is never written back"
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = self.dir / f".state.{os.getpid()}.tmp"
         with open(tmp, "wb") as handle:

@@ -6,8 +6,8 @@ The state file only adds what git cannot tell: explicit marks and the base each 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from wtorch import git, graph
 from wtorch.choices import EffortState, Mark, MergedHow
@@ -34,7 +34,36 @@ def branch_name(effort: Effort, record: EffortRecord | None) -> str:
     return effort.branch
 
 
-def _derive_one(effort: Effort, facts: Facts) -> Derived:
+class Evidence:
+    """What the batched facts already settle about each branch tip against each base, before any
+    per-branch git call: how they relate (ancestry), and whether the tip's change could be in the
+    base at all. A squash-, rebase- or cherry-pick merge puts every path the branch changed into
+    the base's history after the merge-base; a tip whose change has a path no commit of the base
+    touched since is not merged by any of them, so its costly checks are skipped."""
+
+    def __init__(self, facts: Facts, tips: Sequence[str]) -> None:
+        cwd, ancestry = facts.repo.main_worktree, facts.ancestry
+        ancestry.prefetch((base, tip) for base in facts.base_shas for tip in tips)
+        open_ = [
+            (base, tip, relation.merge_base)
+            for base in facts.base_shas
+            for tip in dict.fromkeys(tips)
+            if not (relation := ancestry.relation(base, tip)).contained and relation.merge_base
+        ]
+        changed = git.diff.changed_paths_many(cwd, [(fork, tip) for _, tip, fork in open_])
+        forks = list(dict.fromkeys((fork, base) for base, _, fork in open_))
+        touched = dict(zip(forks, parallel_map(lambda fb: git.diff.touched_paths(cwd, *fb), forks), strict=True))
+        self._possible = {
+            (base, tip): bool(paths) and paths <= touched[fork, base]
+            for (base, tip, fork), paths in zip(open_, changed, strict=True)
+        }
+
+    def may_be_merged(self, base: str, tip: str) -> bool:
+        """False when the batched facts prove `tip`'s change is not in `base` (True when they cannot tell)."""
+        return self._possible.get((base, tip), True)
+
+
+def _derive_one(effort: Effort, facts: Facts, evidence: Evidence) -> Derived:
     """planned / created / complete / defunct for one effort, against `project.base`."""
     record = facts.state.efforts.get(effort.id)
     name = branch_name(effort, record)
@@ -43,18 +72,18 @@ def _derive_one(effort: Effort, facts: Facts) -> Derived:
     if record and record.mark is not None:
         return Derived(EffortState(record.mark), name, sha, MergedHow.MARKED)
     if sha is None:
-        return _without_branch(facts, name, record)
+        return _without_branch(facts, name, record, evidence)
     if record and record.completed and record.tip and git.refs.is_ancestor(facts.repo.main_worktree, sha, record.tip):
         # Completion recorded (here, or on another machine that deleted its copy of the branch), and the
         # branch has no work beyond what was completed (an older copy, say on the remote, counts too).
         return Derived(EffortState.COMPLETE, name, sha, MergedHow(record.completed))
-    merged = merged_into_base(facts, sha, record, name)
+    merged = merged_into_base(facts, sha, record, name, evidence)
     if merged:
         return Derived(EffortState.COMPLETE, name, sha, merged)
     return Derived(EffortState.CREATED, name, sha)  # created vs active is settled against the effective base later
 
 
-def _without_branch(facts: Facts, name: str, record: EffortRecord | None) -> Derived:
+def _without_branch(facts: Facts, name: str, record: EffortRecord | None, evidence: Evidence) -> Derived:
     """No branch: planned, unless wtorch made one. Then it was merged (recorded when wtorch deleted
     it, or still derivable: its last known tip is in the base, or a merge commit names it), or it is
     missing — gone without being complete."""
@@ -65,7 +94,7 @@ def _without_branch(facts: Facts, name: str, record: EffortRecord | None) -> Der
     cwd = facts.repo.main_worktree
     tip = record.tip
     if tip and tip != record.base_commit and git.refs.commit_exists(cwd, tip):
-        merged = merged_into_base(facts, tip, record, name)
+        merged = merged_into_base(facts, tip, record, name, evidence)
         if merged:
             return Derived(EffortState.COMPLETE, name, None, merged)
     named = re.compile(rf"(?<![\w.-]){re.escape(name)}(?![\w./-])")
@@ -75,22 +104,28 @@ def _without_branch(facts: Facts, name: str, record: EffortRecord | None) -> Der
     return Derived(EffortState.MISSING, name, None)
 
 
-def merged_into_base(facts: Facts, tip: str, record: EffortRecord | None, branch: str) -> MergedHow | None:
+def merged_into_base(
+    facts: Facts, tip: str, record: EffortRecord | None, branch: str, evidence: Evidence | None = None
+) -> MergedHow | None:
     """Merged (an ancestor of the base), squash-merged (its change is in the base), or None."""
     for base in facts.base_shas:
-        how = _merged_into(facts.repo.main_worktree, tip, record, branch, base)
+        if evidence is not None and not evidence.may_be_merged(base, tip):
+            continue
+        how = _merged_into(facts, tip, record, branch, base)
         if how:
             return how
     return None
 
 
-def _merged_into(cwd: Path, tip: str, record: EffortRecord | None, branch: str, base: str) -> MergedHow | None:
-    if git.refs.is_ancestor(cwd, tip, base):
+def _merged_into(facts: Facts, tip: str, record: EffortRecord | None, branch: str, base: str) -> MergedHow | None:
+    cwd = facts.repo.main_worktree
+    relation = facts.ancestry.relation(base, tip)
+    if relation.contained:
         # A branch with no commits of its own is an ancestor too: only call it merged once it has
         # moved from where it was created (recorded, else the oldest entry of its reflog).
         created_on = record.base_commit if record and record.base_commit else git.refs.first_reflog_sha(cwd, branch)
         return MergedHow.MERGED if created_on is not None and tip != created_on else None
-    fork = git.refs.merge_base(cwd, base, tip)
+    fork = relation.merge_base
     if fork is None or git.refs.tree_of(cwd, tip) == git.refs.tree_of(cwd, fork):
         return None
     tree, _ = git.refs.merge_tree(cwd, base, tip)
@@ -125,9 +160,13 @@ def _placements(
 ) -> tuple[dict[str, Derived], dict[str, graph.Placement]]:
     """States (the merge checks only for the efforts in `only`, when given) and placements."""
 
+    checked = [e for e in manifest.efforts if only is None or e.id in only]
+    tips = [ref.sha for e in checked if (ref := facts.branches.get(branch_name(e, facts.state.efforts.get(e.id))))]
+    evidence = Evidence(facts, tips)
+
     def derive(effort: Effort) -> Derived:
         if only is None or effort.id in only:
-            return _derive_one(effort, facts)
+            return _derive_one(effort, facts, evidence)
         name = branch_name(effort, facts.state.efforts.get(effort.id))
         ref = facts.branches.get(name)
         return Derived(EffortState.CREATED if ref else EffortState.PLANNED, name, ref.sha if ref else None)
@@ -151,18 +190,24 @@ def recorded_base(facts: Facts, record: EffortRecord | None) -> str:
 def derive_all(manifest: Manifest, facts: Facts) -> dict[str, View]:
     """Every effort's state and placement, in manifest order; per-branch git work in parallel."""
     states, placements = _placements(manifest, facts)
+    bases = {
+        e.id: placements[e.id].base or recorded_base(facts, facts.state.efforts.get(e.id)) for e in manifest.efforts
+    }
+    facts.ancestry.prefetch(
+        (facts.branches[bases[i]].sha, d.sha) for i, d in states.items() if d.sha and bases[i] in facts.branches
+    )
 
     def measure(effort: Effort) -> View:
         derived = states[effort.id]
         placement = placements[effort.id]
-        record = facts.state.efforts.get(effort.id)
-        base = placement.base or recorded_base(facts, record)
+        base = bases[effort.id]
         if derived.sha is None or base not in facts.branches:
             return View(
                 effort, derived.state, derived.branch, derived.sha, placement, base, merged_how=derived.merged_how
             )
         # By commit, not by name: in a remote view a name may stand for a remote-tracking ref.
-        ahead, behind = git.refs.ahead_behind(facts.repo.main_worktree, facts.branches[base].sha, derived.sha)
+        relation = facts.ancestry.relation(facts.branches[base].sha, derived.sha)
+        ahead, behind = relation.ahead, relation.behind
         final = EffortState.ACTIVE if derived.state == EffortState.CREATED and ahead > 0 else derived.state
         return View(effort, final, derived.branch, derived.sha, placement, base, ahead, behind, derived.merged_how)
 

@@ -123,7 +123,7 @@ def measured(
 
     efforts, bare = _efforts_and_branches(start, manifest, names, base)
     chosen_waves = check_waves(manifest, waves)
-    facts = facts_.gather(manifest, repo, StateStore(repo.common_dir).read())
+    facts = facts_.gather(manifest, repo, StateStore(repo.common_dir).read(log=False))
     skipped: tuple[str, ...] = ()
     if not names:
         efforts = select(manifest, waves=chosen_waves)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -218,26 +217,23 @@ def test_main_directories_most_lines_first_at_most_three() -> None:
     assert plan.chunks[0].directories == ("b", ".", "c")
 
 
-def test_five_thousand_files_pack_in_under_a_second() -> None:
+def test_five_thousand_files_plan_respecting_every_edge_and_the_budget_at_the_floor() -> None:
+    # How long this takes is benchmarks/split_scale.py's to measure, not this test's.
     rng = random.Random(7)
     files = [f(f"d{i % 80}/m{i}.py", rng.randint(1, 120)) for i in range(5000)]
     edges = [imports(files[i].path, files[j].path) for i in range(5000) for j in rng.sample(range(i), min(i, 2))]
-    start = time.process_time()
-    plan = plan_split(files, edges, max_lines=800)
-    elapsed = time.process_time() - start
-    assert sum(len(c.files) for c in plan.chunks) == 5000
-    assert elapsed < 1.0, elapsed
+    plan = check_plan(files, edges, 800)
+    assert len(plan.chunks) == plan.floor
+    assert plan_split(list(reversed(files)), edges[::-1], max_lines=800) == plan
 
 
-def test_two_thousand_files_plan_fast() -> None:
-    rng = random.Random(5)
-    files = [f(f"d{i % 60}/m{i}.py", rng.randint(1, 120)) for i in range(2000)]
-    edges = [imports(files[i].path, files[j].path) for i in range(2000) for j in rng.sample(range(i), min(i, 3))]
-    start = time.process_time()  # CPU time: other work on the machine does not count
-    plan = plan_split(files, edges, max_lines=800)
-    elapsed = time.process_time() - start
-    assert sum(len(c.files) for c in plan.chunks) == 2000
-    assert elapsed < 1.0, elapsed
+def test_a_long_chain_of_needs_packs_in_order() -> None:
+    # Each file needs the one before: the order is forced, and the chunks still fill up.
+    files = [f(f"d{i % 60}/m{i:04d}.py", 50) for i in range(2000)]
+    edges = [imports(files[i].path, files[i - 1].path) for i in range(1, 2000)]
+    plan = check_plan(files, edges, 800)
+    assert len(plan.chunks) == plan.floor == 125
+    assert [set(c.files) for c in plan.chunks] == [{x.path for x in files[k : k + 16]} for k in range(0, 2000, 16)]
 
 
 # --- properties ----------------------------------------------------------------------------

@@ -501,3 +501,30 @@ def test_the_planner_stacks_the_parts_of_a_cut_file_with_its_needs_first() -> No
     assert sum(c.lines for c in p.chunks) == p.total_lines == 82
     for c in holding[:-1]:
         ast.parse(dict(c.partial)["pkg/a.py"])
+
+
+def test_a_cut_file_in_a_cycle_is_named_by_its_parts_in_the_reason() -> None:
+    old = _module({f"f{i}": 0 for i in range(30)})
+    new = _module({f"f{i}": 1 for i in range(30)}) + "from pkg.b import g\nY = g()\n\n\ndef fresh():\n    return 1\n"
+    files = [changed("pkg/a.py", lines=66), changed("pkg/b.py", "A", 10)]
+    found = facts(
+        files,
+        new={"pkg/a.py": new, "pkg/b.py": "from pkg.a import fresh\n\n\ndef g():\n    return fresh()\n"},
+        old={"pkg/a.py": old},
+        extra=PKG,
+    )
+    p = plan_split(files, found.edges, max_lines=25, understood=found.understood, texts={"pkg/a.py": (old, new)})
+    assert p.oversized and all("\0" not in o.why for o in p.oversized)
+    assert "pkg/a.py (part 1)" in p.oversized[0].why, p.oversized[0].why
+
+
+def test_a_class_interface_is_its_own_members_not_a_module_level_name_bound_with_it() -> None:
+    lib_old = "class Tz:\n    def name(self):\n        return 'x'\n\n\nTz.utc = Tz()\n"
+    lib_new = lib_old.replace("Tz.utc = Tz()", "UTC = Tz.utc = Tz()")
+    files = [changed("lib.py"), changed("app.py")]
+    found = facts(
+        files,
+        new={"lib.py": lib_new, "app.py": "from lib import Tz\nX = Tz()\n"},
+        old={"lib.py": lib_old, "app.py": "from lib import Tz\n"},
+    )
+    assert found.edges == ()  # app uses Tz, whose members did not change: no order between them

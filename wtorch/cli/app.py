@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 import traceback
@@ -148,10 +149,31 @@ def _interrupt_on_termination() -> None:
                 signal.signal(getattr(signal, name), _on_termination)
 
 
+def lean(args: list[str]) -> typer.Typer:
+    """The app with only the command `args` name: typer builds every registered command's parameters
+    (from their annotations) before it parses anything, a cost each invocation pays for all of them."""
+    from wtorch.cli.options import command_name
+
+    name = command_name(args)
+    if name is None or any(variable.startswith("_WTORCH_COMPLETE") for variable in os.environ):
+        return app
+    chosen = [info for info in app.registered_commands if _name_of(info) == name]
+    if not chosen:
+        return app  # an unknown command: the whole app says so, and lists the real ones
+    only = copy.copy(app)
+    only.registered_commands = chosen
+    return only
+
+
+def _name_of(info: Any) -> str:
+    return str(info.name or info.callback.__name__).lower().replace("_", "-")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: returns the exit code instead of raising SystemExit."""
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        app(args=argv, prog_name="wtorch", standalone_mode=True)
+        lean(args)(args=args, prog_name="wtorch", standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0

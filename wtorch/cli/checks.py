@@ -90,12 +90,22 @@ def split_(
     check: Annotated[
         str | None, typer.Option("--check", help="With --apply: run CMD at every chunk in a temporary worktree.")
     ] = None,
+    push: Annotated[
+        bool,
+        typer.Option(
+            "--push",
+            help="With --apply: push the chunk branches to project.remote with upstream tracking, and print the "
+            "`gh pr create` line that opens each as a stacked pull request.",
+        ),
+    ] = False,
     format: Annotated[SplitFormat, typer.Option("--format", "-f", help="Output format.")] = SplitFormat.TABLE,
     json_: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
 ) -> None:
     """Plan how to cut a branch into a stack of chunks under the budget, each only needing earlier ones.
 
     Example: wtorch split feature/tmc-completion/p6w2-vw-discovery --max-lines 800 --apply --check "make build"
+
+    Example: wtorch split p6w2-vw-discovery --apply --push
     """
     from wtorch import context, output
     from wtorch.commands.split import resolve_target, run_split
@@ -114,6 +124,7 @@ def split_(
             apply=apply,
             force=force,
             check=check,
+            push=push,
             progress=step,
             argv=ctx.obj.argv,
         )

@@ -33,6 +33,9 @@ def create_wave(
 ) -> None:
     """Create the branch and worktree of every effort of wave N (idempotent: a re-run changes nothing).
 
+    Each new worktree gets the worktree.copy files and runs the worktree.setup commands; under the table,
+    per effort, the files copied and each setup's result (a failure with its last lines and its log).
+
     Example: wtorch create-wave 2 --dry-run
     """
     from wtorch import context, output
@@ -71,6 +74,9 @@ def status(
     remote: Annotated[
         bool, typer.Option("--remote", help="Fetch, and show efforts living on other machines from the remote.")
     ] = False,
+    no_worktrees: Annotated[
+        bool, typer.Option("--no-worktrees", help="Do not look into worktrees for uncommitted files (faster).")
+    ] = False,
     json_: Annotated[bool, typer.Option("--json", help="Machine-readable result (docs/json.md).")] = False,
 ) -> None:
     """One row per effort: state, worktree, dirty files, ahead/behind its base, lines vs budget, ages.
@@ -82,7 +88,8 @@ def status(
     from wtorch.output import lifecycle as render
 
     repo = context.require_repo(ctx.obj)
-    report = run_status(context.load(ctx.obj, repo=repo), repo, waves=tuple(wave or ()), remote=remote)
+    manifest = context.load(ctx.obj, repo=repo)
+    report = run_status(manifest, repo, waves=tuple(wave or ()), remote=remote, worktrees=not no_worktrees)
     if json_:
         output.emit_json(report.to_json())
     else:

@@ -48,6 +48,18 @@ def _global(tokens: list[str], i: int) -> int:
     return 0
 
 
+def command_name(args: Sequence[str]) -> str | None:
+    """The command word in `args` (after any global options), None when there is none."""
+    tokens = list(args)
+    i = 0
+    while i < len(tokens) and tokens[i].startswith("-"):
+        n = 1 if tokens[i] in COMMAND_FLAGS_FIRST else _global(tokens, i)
+        if not n:
+            return None  # --help, --version, a typo: the whole app answers
+        i += n
+    return tokens[i] if i < len(tokens) else None
+
+
 def hoist(group: Any, args: Sequence[str]) -> Hoisted:
     tokens = list(args)
     front: list[str] = []

@@ -23,6 +23,9 @@ def report(
     timestamp: Annotated[
         bool, typer.Option("--timestamp/--no-timestamp", help="Say when it was generated (the only varying line).")
     ] = True,
+    no_worktrees: Annotated[
+        bool, typer.Option("--no-worktrees", help="Do not look into worktrees for uncommitted files (faster).")
+    ] = False,
 ) -> None:
     """The status document: per wave progress, each effort's state, defunct branches, blockers, splits.
 
@@ -36,7 +39,7 @@ def report(
     from wtorch.output.report import render_markdown
 
     repo = context.require_repo(ctx.obj)
-    result = run_report(context.load(ctx.obj, repo=repo), repo, timestamp=timestamp)
+    result = run_report(context.load(ctx.obj, repo=repo), repo, timestamp=timestamp, worktrees=not no_worktrees)
     if json_ or format is ReportFormat.JSON:
         text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
     else:

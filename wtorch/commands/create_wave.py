@@ -9,78 +9,22 @@ run made for it. A re-run adopts what exists and finishes what an interrupted ru
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from wtorch import git, targets
 from wtorch.choices import CreateResult, EffortState, StepKind
+from wtorch.commands.wave_result import CreateWaveResult, Outcome, SetupRun
 from wtorch.copying import copy_files
 from wtorch.errors import GitError, UsageError
 from wtorch.facts import Facts, gather
 from wtorch.manifest import Effort, Manifest
-from wtorch.process import ProcessResult
-from wtorch.runner import run_command
+from wtorch.runner import new_log_dir, run_command
 from wtorch.safety import Hazard, Problem, worktree_problem
 from wtorch.state import EffortRecord, Operation, Push, RefMove, State, StateStore, now
 from wtorch.states import View, derive_all
 
 Progress = Callable[[str], None]
-
-
-@dataclass
-class Outcome:
-    id: str
-    branch: str
-    worktree: Path
-    base: str | None
-    result: CreateResult
-    detail: str = ""
-    notes: list[str] = field(default_factory=list)
-    setup: list[ProcessResult] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "branch": self.branch,
-            "worktree": str(self.worktree),
-            "base": self.base,
-            "result": self.result,
-            "detail": self.detail,
-            "notes": list(self.notes),
-            "setup": [{"command": s.command, "returncode": s.returncode, "output": s.output} for s in self.setup],
-        }
-
-
-@dataclass(frozen=True)
-class CreateWaveResult:
-    wave: int
-    dry_run: bool
-    outcomes: tuple[Outcome, ...]
-
-    @property
-    def exit_code(self) -> int:
-        return (
-            1
-            if any(
-                o.result
-                in (CreateResult.REFUSED, CreateResult.FAILED, CreateResult.SETUP_FAILED, CreateResult.PUSH_FAILED)
-                for o in self.outcomes
-            )
-            else 0
-        )
-
-    @property
-    def changed(self) -> bool:
-        return any(o.result in (CreateResult.CREATED, CreateResult.PUSHED) or o.notes for o in self.outcomes)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "schema": 1,
-            "wave": self.wave,
-            "dry_run": self.dry_run,
-            "efforts": [o.to_json() for o in self.outcomes],
-        }
 
 
 @dataclass
@@ -115,20 +59,24 @@ def run_create_wave(
     if push and not manifest.project.remote:
         raise UsageError("--push needs project.remote in the manifest")
     store = StateStore(repo.common_dir)
-    if dry_run:
-        facts = gather(manifest, repo, store.read())
-        return CreateWaveResult(
-            wave, True, tuple(o for o, _ in _plan(manifest, facts, efforts, force=force, push=push))
-        )
+    state = store.read(log=False)
+    if dry_run or store.settled(state):
+        # Nothing to do (the usual re-run) is answered without the lock, and nothing is written. After
+        # an interrupted run, the locked path below first finishes or undoes what it left.
+        planned = _plan(manifest, gather(manifest, repo, state), efforts, force=force, push=push)
+        if dry_run or not any(job for _, job in planned):
+            return CreateWaveResult(wave, dry_run, tuple(o for o, _ in planned))
     with store.operation(argv) as (state, op):
         facts = gather(manifest, repo, state)
         planned = _plan(manifest, facts, efforts, force=force, push=push)
+        setups = manifest.worktree.setup and any(j and (j.make_worktree or j.run_setup) for _, j in planned)
+        logs = new_log_dir(repo.common_dir, f"create-wave-{wave}") if setups else None
         outcomes: list[Outcome] = []
         for outcome, job in planned:
             if progress:
                 progress(outcome.id)
             if job is not None:
-                _execute(manifest, repo, facts, job, outcome, state, op, save=lambda: store.write(state))
+                _execute(manifest, repo, facts, job, outcome, state, op, save=lambda: store.write(state), logs=logs)
                 store.write(state)  # after each effort: an interrupted run leaves an exact record
             outcomes.append(outcome)
     return CreateWaveResult(wave, False, tuple(outcomes))
@@ -281,6 +229,7 @@ def _execute(
     op: Operation,
     *,
     save: Callable[[], None],
+    logs: Path | None = None,
 ) -> None:
     """Make one effort. Each step's intent is journalled before it runs, so a killed run is finished
     by the next one (which continues the same log entry)."""
@@ -319,9 +268,10 @@ def _execute(
     outcome.detail = _describe(job)
     outcome.notes.extend(job.notes)
     if job.make_worktree or job.run_setup:
-        outcome.notes.extend(copy_files(manifest.worktree.copy, repo.main_worktree, effort.worktree))
+        copies = copy_files(manifest.worktree.copy, repo.main_worktree, effort.worktree)
+        outcome.copied, outcome.notes = copies.copied, outcome.notes + copies.notes
     if changed:
-        _finish(manifest, effort, outcome, record)
+        _finish(manifest, effort, outcome, record, logs)
     if job.push and manifest.project.remote:
         _push(cwd, manifest.project.remote, branch, outcome, op)
 
@@ -367,8 +317,9 @@ def _add_worktree(cwd: Path, job: _Job, op: Operation) -> None:
         raise
 
 
-def _finish(manifest: Manifest, effort: Effort, outcome: Outcome, record: EffortRecord) -> None:
-    """Submodules, then setup commands; a failure is shown with its output, the worktree kept."""
+def _finish(manifest: Manifest, effort: Effort, outcome: Outcome, record: EffortRecord, logs: Path | None) -> None:
+    """Submodules, then setup commands (each logged to `logs/<id>.<n>.log`); a failure is shown with its
+    output, the worktree kept."""
     path = effort.worktree
     if git.refs.submodule_paths(path):
         try:
@@ -378,9 +329,10 @@ def _finish(manifest: Manifest, effort: Effort, outcome: Outcome, record: Effort
             outcome.detail = f"submodules: {exc.stderr.strip()}"
             record.setup = outcome.detail
             return
-    for command in manifest.worktree.setup:
-        result = run_command(command, path)
-        outcome.setup.append(result)
+    for n, command in enumerate(manifest.worktree.setup, start=1):
+        log = logs / f"{effort.id}.{n}.log" if logs else None
+        result = run_command(command, path, log=log)
+        outcome.setup.append(SetupRun.of(result, log))
         if not result.ok:
             outcome.result = CreateResult.SETUP_FAILED
             outcome.detail = f"setup `{command}` exited {result.returncode}"

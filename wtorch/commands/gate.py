@@ -83,7 +83,6 @@ def run_gate(
     max_lines: int | None = None,
     count: CountMode | None = None,
     default_excludes: bool = True,
-    jobs: int | None = None,
 ) -> GateReport:
     """Count every target branch against its base (SPEC §6) and compare it with the budget."""
     budget = targets.budget(manifest, max_lines)
@@ -95,7 +94,6 @@ def run_gate(
         count=mode,
         exclude=targets.gate_config(manifest).exclude,
         default_excludes=default_excludes,
-        jobs=jobs,
     )
     rows = tuple(GateRow(c, t.effort, budget, t.split_into) for t, c in zip(chosen, counts, strict=True))
     return GateReport(budget, mode, rows, skipped)

@@ -121,9 +121,9 @@ def wave_label(states: Sequence[EffortState]) -> str:
     return "not started"
 
 
-def run_report(manifest: Manifest, repo: git.RepoInfo, *, timestamp: bool = True) -> Report:
-    status = run_status(manifest, repo)
-    state = StateStore(repo.common_dir).read()
+def run_report(manifest: Manifest, repo: git.RepoInfo, *, timestamp: bool = True, worktrees: bool = True) -> Report:
+    status = run_status(manifest, repo, worktrees=worktrees)
+    state = StateStore(repo.common_dir).read(log=False)
     current = next((w.number for w in status.waves if _open(status, w.number)), None)
     base = git.refs.branches(repo.main_worktree).get(manifest.project.base)
     return Report(

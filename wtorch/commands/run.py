@@ -69,7 +69,7 @@ def where(facts: Facts, view: View) -> Place:
 
 def locate(manifest: Manifest, repo: git.RepoInfo, efforts: Sequence[Effort]) -> tuple[Facts, list[Place]]:
     """Facts read once, and where each of `efforts` runs."""
-    facts = gather(manifest, repo, StateStore(repo.common_dir).read())
+    facts = gather(manifest, repo, StateStore(repo.common_dir).read(log=False))
     views = derive_all(manifest, facts)
     return facts, [where(facts, views[e.id]) for e in efforts]
 

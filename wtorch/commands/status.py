@@ -119,14 +119,16 @@ class StatusReport:
 
 
 def run_status(
-    manifest: Manifest, repo: git.RepoInfo, *, waves: Sequence[int] = (), remote: bool = False
+    manifest: Manifest, repo: git.RepoInfo, *, waves: Sequence[int] = (), remote: bool = False, worktrees: bool = True
 ) -> StatusReport:
+    """Every effort's row; `worktrees=False` skips reading each worktree for uncommitted changes (the
+    one per-effort git call status makes: `dirty` is then None)."""
     chosen = targets.select(manifest, waves=waves)
     if remote:
         if not manifest.project.remote:
             raise UsageError("--remote needs project.remote in the manifest")
         git.refs.fetch(repo.main_worktree, manifest.project.remote)
-    state = StateStore(repo.common_dir).read()
+    state = StateStore(repo.common_dir).read(log=False)
     if remote and manifest.project.remote:
         travel.absorb(state, travel.read_remote(repo, manifest.project.remote)[0])  # in memory: status writes nothing
     facts = gather(manifest, repo, state, remote_view=remote)
@@ -145,7 +147,7 @@ def run_status(
         exclude=manifest.gate.exclude,
     )
     lines = {v.effort.id: c.lines for v, c in zip(measured, counts, strict=True)}
-    rows = parallel_map(lambda e: _row(manifest, facts, views[e.id], lines.get(e.id)), chosen)
+    rows = parallel_map(lambda e: _row(manifest, facts, views[e.id], lines.get(e.id), worktrees), chosen)
     if remote:
         rows = parallel_map(lambda row: _against_remote(facts, manifest.project.remote or "", row), rows)
     shown = [n for n in manifest.wave_numbers() if not waves or n in waves]
@@ -179,13 +181,13 @@ def _against_remote(facts: Facts, remote: str, row: EffortStatus) -> EffortStatu
     return replace(row, remote_ahead=ahead, remote_behind=behind)
 
 
-def _row(manifest: Manifest, facts: Facts, view: View, lines: int | None) -> EffortStatus:
+def _row(manifest: Manifest, facts: Facts, view: View, lines: int | None, look: bool) -> EffortStatus:
     effort = view.effort
     record = facts.state.efforts.get(effort.id)
     path, condition = worktree_facts(facts, view)
     usable = path is not None and condition not in ("missing", "prunable")
     dirty = None
-    if usable and path is not None:
+    if look and usable and path is not None:
         dirty = len(uncommitted(path, facts.repo.main_worktree, manifest.worktree.copy))
     ref = facts.branches.get(view.branch)
     return EffortStatus(

@@ -12,66 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from pathlib import Path
 
 from wtorch import git, graph, targets, travel
 from wtorch.choices import EffortState, StepKind, Strategy, SyncResult
+from wtorch.commands.sync_result import FAILED, SyncOutcome, SyncReport
 from wtorch.errors import GitError, UsageError
 from wtorch.facts import Facts, gather
 from wtorch.git import integrate
 from wtorch.git.trial import commit_merge
 from wtorch.manifest import Effort, Manifest
+from wtorch.process import parallel_map
 from wtorch.safety import Hazard, worktree_problem
 from wtorch.state import EffortRecord, Operation, Push, State, StateStore, now
 from wtorch.states import View, derive_all
-
-_FAILED = (SyncResult.CONFLICT, SyncResult.FAILED, SyncResult.WOULD_CONFLICT)
-
-
-@dataclass
-class SyncOutcome:
-    id: str
-    branch: str
-    base: str
-    before: str | None
-    after: str | None
-    result: SyncResult
-    why: str = ""
-    conflicts: tuple[str, ...] = ()
-    notes: list[str] = field(default_factory=list)
-    push_error: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "branch": self.branch,
-            "base": self.base,
-            "before": self.before,
-            "after": self.after,
-            "result": self.result,
-            "why": self.why,
-            "conflicts": list(self.conflicts),
-            "notes": list(self.notes),
-        }
-
-
-@dataclass(frozen=True)
-class SyncReport:
-    strategy: Strategy
-    dry_run: bool
-    outcomes: tuple[SyncOutcome, ...]
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if any(o.result in _FAILED or o.push_error for o in self.outcomes) else 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "schema": 1,
-            "strategy": self.strategy,
-            "dry_run": self.dry_run,
-            "efforts": [o.to_json() for o in self.outcomes],
-        }
 
 
 @dataclass(frozen=True)
@@ -107,9 +61,11 @@ def run_sync(
     run = _Run(manifest, repo, strategy or manifest.sync.strategy, autostash=autostash, push=push, dry_run=dry_run)
     store = StateStore(repo.common_dir)
     if dry_run:
-        return SyncReport(run.mode, True, tuple(run.all(chosen, store.read(), None, progress)))
+        return SyncReport(run.mode, True, tuple(run.all(chosen, store.read(log=False), None, progress)))
     with store.operation(argv) as (state, op):
-        outcomes = run.all(chosen, state, op, progress, save=lambda: store.write(state))
+        # Written once, when the frame closes: each rebase is journalled before it runs, and that
+        # journal, not a state write per effort, is what a re-run after a kill continues from.
+        outcomes = run.all(chosen, state, op, progress)
     return SyncReport(run.mode, False, tuple(outcomes))
 
 
@@ -122,6 +78,8 @@ class _Run:
     push: bool
     dry_run: bool
     views: dict[str, View] = field(default_factory=dict)
+    dirt: dict[Path, str | None] = field(default_factory=dict)
+    """Why each worktree about to move cannot (uncommitted work), looked for in parallel up front."""
 
     def all(
         self,
@@ -129,8 +87,6 @@ class _Run:
         state: State,
         op: Operation | None,
         progress: Callable[[str], None] | None,
-        *,
-        save: Callable[[], None] | None = None,
     ) -> list[SyncOutcome]:
         """Parents first; facts read once, then carried forward as each synced branch moves."""
         remote = self.manifest.project.remote
@@ -139,6 +95,25 @@ class _Run:
             travel.absorb(state, travel.read_remote(self.repo, remote)[0])
         facts = gather(self.manifest, self.repo, state, remotes=True)
         views = self.views = derive_all(self.manifest, facts)
+        # Whether each branch holds its base already: one batch for all, no process per effort.
+        targets = [(self.base_ref(facts, views[e.id]), views[e.id].sha) for e in chosen]
+        facts.ancestry.prefetch((facts.branches[b].sha, tip) for b, tip in targets if tip and b in facts.branches)
+        # Where each branch's own commits start (`fork_point`): mostly one recorded base for many.
+        recorded = [
+            (r.base_commit, views[e.id].sha) for e in chosen if (r := state.efforts.get(e.id)) and r.base_commit
+        ]
+        facts.ancestry.prefetch((base, tip) for base, tip in recorded if tip)
+        behind = [
+            holder
+            for (base, tip), e in zip(targets, chosen, strict=True)
+            if tip
+            and base in facts.branches
+            and (holder := facts.worktree_of(views[e.id].branch)) is not None
+            and not facts.ancestry.relation(facts.branches[base].sha, tip).up_to_date
+        ]
+        self.dirt = dict(
+            zip((h.path for h in behind), parallel_map(lambda h: self._dirt(facts, h), behind), strict=True)
+        )
         failed: set[str] = set()
         outcomes = []
         for effort in _ordered(self.manifest, chosen):
@@ -147,15 +122,13 @@ class _Run:
             view = views[effort.id]
             decision = self.decide(facts, view, state.efforts.get(effort.id), failed)
             outcome = self.predict(facts, view, decision) if op is None else self.act(facts, view, decision, state, op)
-            if outcome.result in _FAILED:
+            if outcome.result in FAILED:
                 failed.add(effort.id)
             elif outcome.result == SyncResult.SYNCED and outcome.after:
                 facts = facts.with_tip(view.branch, outcome.after)
                 if self.push and op is not None:
                     self.publish(facts, outcome, op)
             outcomes.append(outcome)
-            if save:
-                save()
         if self.push and op is not None and remote:
             travel.publish(self.repo, remote, state)
         return outcomes
@@ -170,11 +143,14 @@ class _Run:
         assert holder is not None
         if base not in facts.branches:
             return _Decision(base, SyncResult.SKIPPED, f"its base {base} does not exist")
-        cwd = facts.repo.main_worktree
         new_base = facts.branches[base].sha
         catch_up = self.colleague_tip(facts, view)
-        if not catch_up and git.refs.is_ancestor(cwd, new_base, view.sha or ""):
+        if not catch_up and facts.ancestry.relation(new_base, view.sha or "").up_to_date:
+            # Nothing will touch the worktree, so what is uncommitted there does not matter.
             return _Decision(base, SyncResult.UP_TO_DATE, f"already on {base}", new_base=new_base)
+        dirty = self.dirty(facts, holder)
+        if dirty is not None:
+            return _Decision(base, SyncResult.SKIPPED, dirty)
         upstream = self.fork_point(facts, view, record, base)
         return _Decision(base, holder=holder, new_base=new_base, upstream=upstream, catch_up=catch_up)
 
@@ -185,7 +161,7 @@ class _Run:
         remote = self.manifest.project.remote
         tracking = facts.branches.get(f"{remote}/{view.branch}") if remote else None
         cwd, tip = facts.repo.main_worktree, view.sha or ""
-        if tracking is None or git.refs.is_ancestor(cwd, tracking.sha, tip):
+        if tracking is None or facts.ancestry.relation(tip, tracking.sha).contained:
             return ""
         return "" if git.refs.all_commits_applied(cwd, tip, tracking.sha) else tracking.sha
 
@@ -203,7 +179,7 @@ class _Run:
                 if name and name in facts.branches:
                     candidates.append(facts.branches[name].sha)
             candidates += git.refs.reflog_shas(cwd, f"refs/heads/{parent}")
-        found = git.refs.newest_ancestor(cwd, candidates, tip) if candidates else None
+        found = facts.ancestry.newest_ancestor(candidates, tip) if candidates else None
         return found or git.refs.merge_base(cwd, base, tip) or base
 
     def _parent_branch(self, view: View, record: EffortRecord | None) -> str | None:
@@ -235,20 +211,35 @@ class _Run:
         holder = facts.worktree_of(view.branch)
         if holder is None:
             return "no worktree holds the branch (run create-wave)"
-        allowed = {Hazard.MAIN, Hazard.LOCKED, *([Hazard.DIRTY] if self.autostash else [])}
-        main = facts.repo.main_worktree
+        # Uncommitted changes are looked for only once the branch is known to move (`dirty`).
         problem = worktree_problem(
-            holder,
-            main=main,
-            copies=self.manifest.worktree.copy,
-            allow=allowed,
-            overrides={Hazard.DIRTY: "--autostash"},
+            holder, main=facts.repo.main_worktree, allow={Hazard.MAIN, Hazard.LOCKED, Hazard.DIRTY}
         )
         if problem is not None:
             return str(problem)
         if holder.branch != view.branch:
             return f"{holder.path} is not on {view.branch}"
         return None
+
+    def dirty(self, facts: Facts, holder: git.Worktree) -> str | None:
+        """Why the worktree cannot be rebased or merged in: uncommitted work (unless --autostash).
+        Mostly answered by the parallel look before the first rebase; a change made after that look
+        is still never lost: git itself refuses to rebase or merge over it."""
+        if holder.path in self.dirt:
+            return self.dirt[holder.path]
+        return self._dirt(facts, holder)
+
+    def _dirt(self, facts: Facts, holder: git.Worktree) -> str | None:
+        if self.autostash:
+            return None
+        problem = worktree_problem(
+            holder,
+            main=facts.repo.main_worktree,
+            copies=self.manifest.worktree.copy,
+            allow={Hazard.MAIN, Hazard.LOCKED},
+            overrides={Hazard.DIRTY: "--autostash"},
+        )
+        return str(problem) if problem is not None else None
 
     def base_ref(self, facts: Facts, view: View) -> str:
         """A stacked parent's branch, else project.base — as on the remote when there is one."""
@@ -284,7 +275,7 @@ class _Run:
             op.move(ref, view.sha, outcome.after)
             moved = replace(view, sha=outcome.after)
             decision = replace(decision, upstream=self.fork_point(facts, moved, record, decision.base))
-        if not git.refs.is_ancestor(cwd, decision.new_base, moved.sha or ""):
+        if not facts.ancestry.relation(decision.new_base, moved.sha or "").up_to_date:
             target = self.merge_target(facts, moved, decision) if self.mode == Strategy.MERGE else ""
             where = {"worktree": str(path), "ref": ref, "before": moved.sha, "effort": view.effort.id}
             with op.step(StepKind(self.mode.value), **where, base=decision.base, onto=decision.new_base):

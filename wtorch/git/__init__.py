@@ -1,4 +1,4 @@
-"""The git gateway: the only package that imports GitPython or runs git."""
+"""The git gateway: the only package that runs git."""
 
 from wtorch.git import diff, refs, worktrees
 from wtorch.git.core import run

@@ -1,4 +1,9 @@
-"""The one place git runs: argument lists through GitPython, failures as GitError."""
+"""The one place git runs: argument lists, never a shell, failures as GitError.
+
+git is started here with `subprocess` directly, the way GitPython's `Git.execute` starts it (the
+same environment: the caller's, English messages), without importing GitPython: its import and
+the `git version` it runs cost more than the whole start-up of a command (docs/development.md).
+"""
 
 from __future__ import annotations
 
@@ -22,18 +27,24 @@ def run(
     check: bool = True,
     stdin: str | None = None,
     env: Mapping[str, str] | None = None,
+    binary: bool = False,
 ) -> ProcessResult:
     """Run `git args...` in `cwd`. Never through a shell; never with a leaked GIT_DIR."""
-    import git as gitpython  # heavy: loaded on first use so `wtorch --version` stays fast
-
     scrub_environment()
     argv = ["git", *args]
     fault = _fault_point(argv)
-    runner = gitpython.Git(str(cwd))
+    # Messages in English whatever the user's locale: some outcomes are read from them.
+    environment = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **(env or {})}
     istream = subprocess.PIPE if stdin is not None else subprocess.DEVNULL
-    handle = runner.execute(argv, as_process=True, istream=istream, env=dict(env or {}), pass_fds=held_fds())
-    proc = handle.proc
-    assert proc is not None
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=environment,
+        stdin=istream,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        pass_fds=held_fds(),
+    )
     if fault is not None:
         time.sleep(fault / 1000)
         _die()
@@ -49,9 +60,9 @@ def run(
         proc.wait()
         raise
     status = proc.returncode
-    stdout = out.decode("utf-8", "surrogateescape") if isinstance(out, bytes) else str(out or "")
-    stderr = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err or "")
-    result = ProcessResult(tuple(argv), int(status), stdout, stderr, cwd)
+    stdout = "" if binary else out.decode("utf-8", "surrogateescape")
+    stderr = err.decode("utf-8", "replace")
+    result = ProcessResult(tuple(argv), int(status), stdout, stderr, cwd, out if binary else b"")
     if check and not result.ok:
         raise GitError(argv, result.returncode, stderr, stdout)
     return result

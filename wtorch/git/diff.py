@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wtorch.errors import GitError
-from wtorch.git import refs
 from wtorch.git.core import run
-from wtorch.process import ProcessResult
+from wtorch.process import ProcessResult, parallel_map
 
 NULL_SHA = "0" * 40
 GITLINK_MODE = "160000"
@@ -69,56 +68,61 @@ def resolve_commits(cwd: Path, names: Sequence[str]) -> dict[str, str | None]:
     return found
 
 
-def merge_bases(cwd: Path, pairs: Sequence[tuple[str, str]]) -> list[str | None]:
-    """merge-base of each (base, tip) pair of commit ids, one `rev-list` per distinct base.
-
-    Walking from a tip through the commits the base cannot reach, the first commits the base can
-    reach are the boundary; every common ancestor lies behind them, so a single boundary commit is
-    the merge-base. Several (a branch that merged its base in) are left to `git merge-base`.
-    """
-    tips_by_base: dict[str, list[str]] = {}
-    for base, tip in pairs:
-        tips_by_base.setdefault(base, []).append(tip)
-    found: dict[tuple[str, str], str | None] = {}
-    for base, tips in tips_by_base.items():
-        parents = _commits_outside(cwd, base, tips)
-        for tip in tips:
-            boundary = _boundary(tip, parents)
-            if len(boundary) <= 1:
-                found[base, tip] = boundary[0] if boundary else None
-            else:
-                found[base, tip] = refs.merge_base(cwd, base, tip)
-    return [found[pair] for pair in pairs]
-
-
-def _commits_outside(cwd: Path, base: str, tips: Sequence[str]) -> dict[str, list[str]]:
-    """Commit -> parents, for every commit reachable from the tips and not from the base."""
-    out = run(["rev-list", "--parents", "--stdin"], cwd=cwd, stdin="".join(f"{t}\n" for t in {*tips}) + f"^{base}\n")
-    return {line.split(" ")[0]: line.split(" ")[1:] for line in out.stdout.splitlines()}
-
-
-def _boundary(tip: str, outside: dict[str, list[str]]) -> list[str]:
-    """The commits the base reaches first on the way back from `tip` ([tip] when the base reaches it)."""
-    if tip not in outside:
-        return [tip]
-    seen, todo, boundary = {tip}, [tip], dict[str, None]()
-    while todo:
-        for parent in outside[todo.pop()]:
-            if parent in outside:
-                if parent not in seen:
-                    seen.add(parent)
-                    todo.append(parent)
-            else:
-                boundary[parent] = None
-    return list(boundary)
-
-
 def numstat(cwd: Path, old: str, new: str) -> list[DiffEntry]:
     """`git diff --raw --numstat -z -M old new`: both records of every file, joined."""
-    out = run(["diff", "--raw", "--numstat", "-z", "--no-abbrev", *DIFF_FLAGS, "--end-of-options", old, new], cwd=cwd)
-    fields = out.fields()
+    return numstat_many(cwd, [(old, new)])[0]
+
+
+# Ranges per diff-tree process: fewer processes, but enough of them to keep every core busy.
+_PER_PROCESS = 16
+
+
+def numstat_many(cwd: Path, ranges: Sequence[tuple[str, str]]) -> list[list[DiffEntry]]:
+    """numstat for each (old, new) pair of commits: `git diff-tree --stdin` reads many pairs per process.
+
+    Each input line `<new> <old>` is a commit with the parent it is compared to; `--always` makes
+    every pair start with a header line (`<new>`), even when it changed nothing.
+    """
+    if not ranges:
+        return []
+    cores = os.cpu_count() or 1
+    size = max(_PER_PROCESS, -(-len(ranges) // cores))
+    batches = [list(ranges[k : k + size]) for k in range(0, len(ranges), size)]
+    found = parallel_map(lambda batch: _numstat_batch(cwd, batch), batches, jobs=cores)
+    return [entries for batch in found for entries in batch]
+
+
+def _diff_tree(cwd: Path, ranges: Sequence[tuple[str, str]], flags: list[str]) -> tuple[ProcessResult, list[str]]:
+    """`git diff-tree --stdin` over `<new> <old>` lines (a commit and the parent it is compared to)."""
+    out = run(
+        ["diff-tree", "--stdin", "-r", "--always", "-z", *flags],
+        cwd=cwd,
+        stdin="".join(f"{new} {old}\n" for old, new in ranges),
+    )
+    return out, out.fields()
+
+
+def _header(out: ProcessResult, fields: list[str], i: int, new: str) -> int:
+    """Past the header line `--always` writes before each pair's records (its commit)."""
+    if i >= len(fields) or fields[i] != new:
+        raise _bad(out, fields[i] if i < len(fields) else "<missing header>")
+    return i + 1
+
+
+def _numstat_batch(cwd: Path, ranges: list[tuple[str, str]]) -> list[list[DiffEntry]]:
+    out, fields = _diff_tree(cwd, ranges, ["--raw", "--numstat", "--no-abbrev", *DIFF_FLAGS])
+    results, i = [], 0
+    for _, new in ranges:
+        entries, i = _records(out, fields, _header(out, fields, i, new))
+        results.append(entries)
+    if i != len(fields):
+        raise _bad(out, fields[i])
+    return results
+
+
+def _records(out: ProcessResult, fields: list[str], i: int) -> tuple[list[DiffEntry], int]:
+    """The raw records from fields[i] on, then their numstat records: the entries, and where they end."""
     raws: list[tuple[list[str], str, str | None]] = []
-    i = 0
     while i < len(fields) and fields[i].startswith(":"):
         meta = fields[i][1:].split(" ")
         if len(meta) != 5 or not meta[4]:
@@ -136,9 +140,37 @@ def numstat(cwd: Path, old: str, new: str) -> list[DiffEntry]:
         counts, i = _numstat_record(out, fields, i, path, old_path)
         old_mode, new_mode, old_blob, new_blob, status = meta
         entries.append(DiffEntry(status[0], path, old_path, old_mode, new_mode, old_blob, new_blob, *counts))
+    return entries, i
+
+
+def changed_paths_many(cwd: Path, ranges: Sequence[tuple[str, str]]) -> list[set[str]]:
+    """The paths each (old, new) pair of commits changes, in one `diff-tree --stdin`: no rename
+    detection, so a renamed file is both its paths."""
+    if not ranges:
+        return []
+    out, fields = _diff_tree(cwd, ranges, ["--name-status", "--no-renames", "--no-ext-diff", "--no-relative"])
+    found, i = [], 0
+    for _, new in ranges:
+        i = _header(out, fields, i, new)
+        paths = set()
+        while i + 1 < len(fields) and len(fields[i]) == 1:  # a status letter, then its path
+            paths.add(fields[i + 1])
+            i += 2
+        found.append(paths)
     if i != len(fields):
         raise _bad(out, fields[i])
-    return entries
+    return found
+
+
+def touched_paths(cwd: Path, old: str, new: str) -> set[str]:
+    """Every path that `new` changed since `old`, and every path any commit of old..new touched (a
+    merge: against its first parent), even when a later commit undid it."""
+    net = run(["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-relative", old, new], cwd=cwd)
+    log = run(
+        ["log", "--format=", "--name-only", "-z", "--no-renames", "--diff-merges=first-parent", f"{old}..{new}"],
+        cwd=cwd,
+    )
+    return {path for path in net.fields() + log.fields() if path}
 
 
 def _numstat_record(
@@ -183,8 +215,8 @@ def read_heads(cwd: Path, specs: Sequence[str], *, limit: int) -> list[Blob | No
     """
     if not specs:
         return []
-    out = run(["cat-file", "--batch", "-z"], cwd=cwd, stdin="".join(f"{spec}\0" for spec in specs))
-    data = out.stdout.encode("utf-8", "surrogateescape")
+    out = run(["cat-file", "--batch", "-z"], cwd=cwd, stdin="".join(f"{spec}\0" for spec in specs), binary=True)
+    data = out.data
     found: list[Blob | None] = []
     pos = 0
     for spec in specs:
@@ -198,7 +230,7 @@ def read_heads(cwd: Path, specs: Sequence[str], *, limit: int) -> list[Blob | No
         end = data.find(b"\n", pos)
         header = data[pos:end].decode("utf-8", "surrogateescape").split(" ") if end >= 0 else []
         if len(header) != 3 or not header[2].isdigit():
-            raise GitError(list(out.argv), 0, f"unexpected cat-file record for {spec!r}", out.stdout[:200])
+            raise GitError(list(out.argv), 0, f"unexpected cat-file record for {spec!r}", repr(data[pos : pos + 200]))
         pos = end + 1
         size = int(header[2])
         found.append(Blob(header[0], data[pos : pos + min(size, limit)]) if header[1] == "blob" else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,6 +169,27 @@ def push(cwd: Path, remote: str, branch: str, *, set_upstream: bool = False, lea
     run(["push", "--quiet", *flags, "--end-of-options", remote, f"refs/heads/{branch}:refs/heads/{branch}"], cwd=cwd)
 
 
+def push_branches(cwd: Path, remote: str, branches: Sequence[str], *, leases: Mapping[str, str] | None = None) -> None:
+    """Push several branches in one go, each with upstream tracking. Without `leases` a push never
+    overwrites (fast-forwards only); with them (branch -> the commit the remote must still have, "" for
+    none) each branch is forced only on its lease."""
+    flags = [f"--force-with-lease=refs/heads/{b}:{leases[b]}" for b in branches] if leases is not None else []
+    specs = [f"refs/heads/{b}:refs/heads/{b}" for b in branches]
+    run(["push", "--quiet", "--set-upstream", *flags, "--end-of-options", remote, *specs], cwd=cwd)
+
+
+def remote_urls(cwd: Path) -> dict[str, str]:
+    """Every remote of the repository and the URL it fetches from, in one `git config`."""
+    out = run(["config", "-z", "--get-regexp", r"^remote\..*\.url$"], cwd=cwd, check=False)
+    if out.returncode not in (0, 1):  # 1: no remote at all
+        raise GitError(list(out.argv), out.returncode, out.stderr, out.stdout)
+    found = {}
+    for record in out.fields():
+        key, _, url = record.partition("\n")
+        found[key.removeprefix("remote.").removesuffix(".url")] = url
+    return found
+
+
 def push_back(cwd: Path, remote: str, branch: str, commit: str | None, *, expected: str | None) -> None:
     """Set (or, with None, delete) `remote`'s branch, only if it is still at `expected` (a lease)."""
     lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"
@@ -271,16 +293,3 @@ def reflog_shas(cwd: Path, ref: str, *, limit: int = 30) -> list[str]:
     """Where `ref` has been, newest first (the last `limit` entries); empty without a reflog."""
     out = run(["reflog", "show", f"--max-count={limit}", "--format=%H", "--end-of-options", ref], cwd=cwd, check=False)
     return out.stdout.split() if out.ok else []
-
-
-def newest_ancestor(cwd: Path, candidates: list[str], tip: str) -> str | None:
-    """Of the candidates that are ancestors of `tip`, the one closest to it (fewest commits between)."""
-    ancestors = [c for c in dict.fromkeys(candidates) if c and is_ancestor(cwd, c, tip)]
-    if len(ancestors) <= 1:
-        return ancestors[0] if ancestors else None
-
-    def distance(commit: str) -> int:
-        out = run(["rev-list", "--count", "--end-of-options", f"{commit}..{tip}"], cwd=cwd)
-        return int(out.stdout.strip())
-
-    return min(ancestors, key=distance)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wtorch.errors import GitError
+from wtorch.git.ancestry import commits_outside
 from wtorch.git.core import run
-from wtorch.git.diff import _commits_outside
 from wtorch.git.refs import _SCRATCH_IDENTITY, merge_tree
 from wtorch.process import ProcessResult
 
@@ -119,7 +119,7 @@ class History:
 
 def histories(cwd: Path, base: str, tips: Sequence[str]) -> dict[str, History]:
     """Each tip's history beyond `base`: one `rev-list` for all tips, walked here per tip."""
-    parents = _commits_outside(cwd, base, tips) if tips else {}
+    parents = commits_outside(cwd, base, tips) if tips else {}
     found = {}
     for tip in dict.fromkeys(tips):
         seen: set[str] = set()

@@ -166,5 +166,9 @@ def point_head(worktree: Path, ref: str) -> None:
     run(["symbolic-ref", "HEAD", ref], cwd=worktree)
 
 
+def unlock_worktree(cwd: Path, path: Path) -> None:
+    run(["worktree", "unlock", "--end-of-options", str(path)], cwd=cwd)
+
+
 def prune_worktrees(cwd: Path) -> None:
     run(["worktree", "prune"], cwd=cwd)

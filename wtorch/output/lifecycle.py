@@ -8,30 +8,35 @@ from typing import TYPE_CHECKING, Any
 
 from wtorch.choices import CreateResult, EffortState, MergedHow, RemoveResult
 from wtorch.output import console
-from wtorch.output.tables import BRANCH, KEY, Column, show
+from wtorch.output.tables import BRANCH, KEY, Column, fitted, show
 
 if TYPE_CHECKING:
-    from wtorch.commands.create_wave import CreateWaveResult
     from wtorch.commands.remove import RemoveReport
     from wtorch.commands.status import StatusReport
+    from wtorch.commands.wave_result import CreateWaveResult, Outcome, SetupRun
 
 _STYLE = {
     CreateResult.CREATED: "green",
+    CreateResult.PUSHED: "green",
     CreateResult.EXISTS: "dim",
     CreateResult.SKIPPED: "dim",
     CreateResult.WOULD_CREATE: "cyan",
     CreateResult.REFUSED: "red",
     CreateResult.FAILED: "red",
     CreateResult.SETUP_FAILED: "yellow",
+    CreateResult.PUSH_FAILED: "yellow",
 }
 
 
 @contextmanager
 def progress_bar(total: int, label: str) -> Iterator[Callable[[str], None]]:
     """A progress bar on a terminal; nothing when output is captured or piped."""
+    out = console()
+    if not out.is_terminal:
+        yield lambda item: None
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    out = console()
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -52,24 +57,60 @@ _WAVE_COLUMNS = (Column("effort", KEY), BRANCH, Column("base", 2), Column("workt
 
 
 def render_create_wave(result: CreateWaveResult) -> None:
+    from rich.markup import escape
+
     out = console()
     title = f"Wave {result.wave}" + (" (dry run: nothing changed)" if result.dry_run else "")
-    rows = []
-    for o in result.outcomes:
-        style = _STYLE.get(o.result, "")
-        text = o.result + (f": {o.detail}" if o.detail else "")
-        where = _short_path(o.worktree)
-        rows.append([o.id, o.branch, o.base or "-", where, f"[{style}]{text}[/]" if style else text])
+    rows = [[o.id, o.branch, o.base or "-", _short_path(o.worktree), _result(o)] for o in result.outcomes]
+    # Too narrow for the result column: each effort's result goes on a line of its own under the table.
+    narrow = "result" in fitted(title, _WAVE_COLUMNS, rows)[1]
     show(title, _WAVE_COLUMNS, rows)
     for o in result.outcomes:
-        for note in o.notes:
-            out.print(f"{o.id}: {note}")
-        for s in o.setup:
-            if not s.ok:
-                out.print(f"[yellow]{o.id}: setup `{s.command}` exited {s.returncode}; output:[/]")
-                out.print(s.output.rstrip() or "(no output)", markup=False)
+        if narrow:
+            out.print(f"{escape(o.id)}: {_result(o)}")
+        _what_happened(o)
     if not result.dry_run and not result.changed and result.exit_code == 0:
         out.print(f"Nothing to do: every effort of wave {result.wave} already has its branch and worktree.")
+
+
+def _result(o: Outcome) -> str:
+    from rich.markup import escape
+
+    style = _STYLE.get(o.result, "")
+    text = escape(o.result + (f": {o.detail}" if o.detail else ""))
+    return f"[{style}]{text}[/]" if style else text
+
+
+SETUP_TAIL = 10
+"""How many of a failing setup command's last lines are shown (the whole output is in its log and in --json)."""
+
+
+def _what_happened(o: Outcome) -> None:
+    """Under the table, per effort: the files copied into its worktree, the notes, and each setup
+    command's result — a failure with its exit code, its last lines and where its whole output is."""
+    from rich.markup import escape
+
+    out = console()
+    who = escape(o.id)
+    if o.copied:
+        out.print(f"{who}: copied {escape(', '.join(o.copied))}")
+    for note in o.notes:
+        out.print(f"{who}: {escape(note)}")
+    for s in o.setup:
+        head = f"{who}: setup `{escape(s.command)}`"
+        if s.ok:
+            out.print(f"{head}: [green]ok[/]")
+            continue
+        lines = s.tail(SETUP_TAIL)
+        out.print(f"{head} [yellow]failed ({_ended(s)})[/]" + (":" if lines else ", with no output"))
+        for line in lines:
+            out.print(f"    {line}", markup=False)
+        if lines and s.log is not None:
+            out.print(f"    full log: {_short_path(s.log)}", markup=False)
+
+
+def _ended(s: SetupRun) -> str:
+    return f"exit {s.returncode}" if s.returncode >= 0 else f"killed by signal {-s.returncode}"
 
 
 def age(stamp: str | None, *, now: Any = None) -> str:

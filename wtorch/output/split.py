@@ -52,6 +52,8 @@ def render_table(report: SplitReport, *, verbose: bool = False) -> None:
                 out.print(f"  {path}", markup=False)
     if report.checks:
         _check_summary(report)
+    if report.remote and report.applied:
+        _push_summary(report)
     if not plan.chunks:
         out.print("Nothing to split: the branch changes no lines against its base.")
 
@@ -86,6 +88,36 @@ def _check_summary(report: SplitReport, tail: int = 5) -> None:
             f"[red]{which} failed the check.[/] The chunk branches are left as they are: fix the chunk "
             "there, or run `wtorch undo` to delete them."
         )
+
+
+def _push_summary(report: SplitReport) -> None:
+    """What --push did: the `gh pr create` line of each chunk, bottom first (whole lines, however wide,
+    so they can be copied or piped to sh); or why the branches are not all on the remote, and how to
+    put them there."""
+    import shlex
+
+    from rich.markup import escape
+
+    from wtorch.commands.split_apply import pull_requests
+
+    out = console()
+    remote = escape(report.remote or "")
+    if report.pushed == report.names:
+        out.print(f"Pushed to {remote} with upstream tracking. The stacked pull requests, bottom first:")
+        for line in pull_requests(report):
+            out.print(line, markup=False, soft_wrap=True)
+        return
+    by_hand = shlex.join(["git", "push", "--set-upstream", report.remote or "", *report.names])
+    if not report.checks or all(c.result is RunResult.OK for c in report.checks):
+        out.print(
+            f"[red]The chunk branches are made, but pushing them to {remote} failed:[/] {escape(report.push_error)}"
+        )
+        if report.pushed:
+            out.print(f"on {remote} already: {escape(', '.join(report.pushed))}")
+        out.print("Run the same command again to push them (it carries on from this run), or push them yourself:")
+    else:
+        out.print(f"[yellow]Not pushed to {remote}:[/] the check failed. Once the chunks are fixed, push them:")
+    out.print(by_hand, markup=False, soft_wrap=True)
 
 
 def render_mermaid(report: SplitReport) -> str:

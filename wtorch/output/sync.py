@@ -9,7 +9,7 @@ from wtorch.output import console
 from wtorch.output.tables import BRANCH, KEY, Column, show
 
 if TYPE_CHECKING:
-    from wtorch.commands.sync import SyncReport
+    from wtorch.commands.sync_result import SyncReport
     from wtorch.commands.undo import LogReport
 
 _STYLE = {

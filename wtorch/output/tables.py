@@ -11,6 +11,7 @@ from wtorch.output import console, is_wide
 
 if TYPE_CHECKING:
     from rich.table import Table
+    from rich.text import Text
 
 KEY = 0
 """The priority of an identifying column (effort, branch): never dropped, never folded."""
@@ -35,7 +36,15 @@ BRANCH = Column("branch", 0, cut=True)
 def _width(cell: str) -> int:
     from rich.text import Text
 
-    return max((Text.from_markup(line).cell_len for line in cell.splitlines()), default=0)
+    # Markup first, lines after: a style may open on one line of a cell and close on the next.
+    return max((line.cell_len for line in Text.from_markup(cell).split("\n")), default=0)
+
+
+def cell_len(text: str) -> int:
+    """Terminal cells a plain string takes."""
+    from rich.cells import cell_len as length
+
+    return length(text)
 
 
 def fitted(title: str, columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> tuple[Table, list[str]]:
@@ -97,8 +106,50 @@ def _cut_keys(
 
 def show(title: str, columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> None:
     """Print a fitted table, and the note naming the columns left out."""
-    table, dropped = fitted(title, columns, rows)
     out = console()
-    out.print(table)
-    if dropped:
-        out.print(f"[dim]not shown at this width: {', '.join(dropped)} (--wide or --json shows them)[/]")
+    drawn = _drawn(title, columns, rows, out.width)
+    if drawn is not None:
+        out.print(drawn, no_wrap=True, overflow="ignore", crop=False, end="")
+    else:
+        table, dropped = fitted(title, columns, rows)
+        out.print(table)
+        if dropped:
+            out.print(f"[dim]not shown at this width: {', '.join(dropped)} (--wide or --json shows them)[/]")
+
+
+def _drawn(title: str, columns: Sequence[Column], rows: Sequence[Sequence[str]], room: int) -> Text | None:
+    """The table as rich would draw it, when every column fits whole on one line per row: drawn
+    here, line by line, because rich's general layout costs a tenth of a second at a hundred rows.
+    None when it does not fit (then rich folds and drops columns, see `fitted`)."""
+    from rich.text import Text
+
+    if any("\n" in cell for row in rows for cell in row):
+        return None
+    cells = [[Text.from_markup(cell) for cell in row] for row in rows]
+    widths = [max([cell_len(c.name), *(row[i].cell_len for row in cells)]) for i, c in enumerate(columns)]
+    if sum(w + 3 for w in widths) + 1 > room and not is_wide():
+        return None
+    drawn = Text()
+    if title:
+        drawn.append(title.ljust(sum(w + 3 for w in widths) + 1), style="italic")
+        drawn.append("\n")
+    drawn.append("┏" + "┳".join("━" * (w + 2) for w in widths) + "┓\n")
+    drawn.append("┃")
+    for column, width in zip(columns, widths, strict=True):
+        drawn.append(f" {_aligned(column.name, width, column.justify)} ", style="bold")
+        drawn.append("┃")
+    drawn.append("\n┡" + "╇".join("━" * (w + 2) for w in widths) + "┩\n")
+    for row in cells:
+        drawn.append("│")
+        for column, width, cell in zip(columns, widths, row, strict=True):
+            gap = " " * (width - cell.cell_len)
+            drawn.append(" " + (gap if column.justify == "right" else ""))
+            drawn.append_text(cell)
+            drawn.append(("" if column.justify == "right" else gap) + " │")
+        drawn.append("\n")
+    drawn.append("└" + "┴".join("─" * (w + 2) for w in widths) + "┘\n")
+    return drawn
+
+
+def _aligned(text: str, width: int, justify: str) -> str:
+    return text.rjust(width) if justify == "right" else text.ljust(width)

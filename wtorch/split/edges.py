@@ -1,9 +1,10 @@
 """Ordering edges among the changed files of a branch, from what the change does (pure).
 
-Python files that parse at both ends get their edges from symbol facts (``rules``). Other
-languages are read at the level of top-level declarations: an import between two changed files
-is an edge only when the importer mentions a declaration the imported change adds or changes
-(or the imported file is new). A Python file that does not parse falls back to its imports.
+Python files whose change parses at both ends get their edges from symbol facts (``rules``).
+Other languages are read at the level of top-level declarations: an import between two changed
+files is an edge only when the importer mentions a declaration the imported change adds or
+changes (or the imported file is new). A Python file whose change does not parse falls back to
+its imports.
 A removed file, or a removed declaration, lands no earlier than the changes that stop using it.
 """
 
@@ -19,8 +20,10 @@ from wtorch.split.model import ChangedFile, Edge, Why
 from wtorch.split.rules import Sides, owners, python_edges
 from wtorch.split.scanners import build_layout, scan
 from wtorch.split.scanners.layout import Layout, parent
+from wtorch.split.symbols.compare import all_change, change_facts
 from wtorch.split.symbols.declarations import declarations, identifiers, language
-from wtorch.split.symbols.python import ModuleFacts, module_facts, reconcile
+from wtorch.split.symbols.outline import forget
+from wtorch.split.symbols.python import ModuleFacts, module_facts
 
 PYTHON = (".py", ".pyi")
 
@@ -107,6 +110,8 @@ def _analyse(
     found: dict[tuple[str, str, str], set[str]] = {}
     for e in python_edges(ordered, sides, understood):
         found.setdefault((e.src, e.dst, e.why), set()).update(e.names)
+    sides.release()
+    forget()
     others = [f for f in ordered if f.path not in understood]
     for (src, dst, why), names in _declaration_edges(ordered, others, new_text, old_text, tip, base).items():
         found.setdefault((src, dst, why), set()).update(names)
@@ -132,10 +137,15 @@ def _python_sides(
         if not f.path.endswith(PYTHON) and not (f.old_path or "").endswith(PYTHON):
             continue
         where = f.old_path if f.status == "R" and f.old_path else f.path
-        new = _facts(f.path, new_text.get(f.path), tip) if f.status != "D" else None
-        old = _facts(where, old_text.get(where, old_text.get(f.path)), base) if f.status not in ("A", "C") else None
-        if new is not None and old is not None:
-            old, new = reconcile(old, new)
+        at_tip, at_base = new_text.get(f.path), old_text.get(where, old_text.get(f.path))
+        if f.status in ("A", "C", "D") or at_tip is None or at_base is None:
+            # A new or deleted file is all change: read it from its whole syntax tree.
+            new = _all(f.path, at_tip, tip) if f.status != "D" else None
+            old = _all(where, at_base, base) if f.status not in ("A", "C") else None
+        elif where.endswith(PYTHON) and f.path.endswith(PYTHON):
+            old, new = change_facts(where, at_base, f.path, at_tip, base, tip)
+        else:
+            old, new = _facts(where, at_base, base), _facts(f.path, at_tip, tip)
         if new is not None:
             tip_facts[f.path] = new
         if old is not None:
@@ -144,17 +154,25 @@ def _python_sides(
             understood.add(f.path)
     context = {}
     for path in sorted(context_text):
-        if path not in owner_tip and path not in owner_base and (facts := _facts(path, context_text[path], tip)):
+        if (
+            path not in owner_tip
+            and path not in owner_base
+            and (facts := _facts(path, context_text[path], tip, parse=False))
+        ):
             context[path] = facts
     conftests = frozenset(p for p in owner_tip if posixpath.basename(p) == "conftest.py")
     sides = Sides(tip_facts, base_facts, context, owner_tip, owner_base, conftests)
     return sides, understood
 
 
-def _facts(path: str, text: str | None, layout: Layout) -> ModuleFacts | None:
+def _all(path: str, text: str | None, layout: Layout) -> ModuleFacts | None:
+    return all_change(path, text, layout) if text is not None and path.endswith(PYTHON) else None
+
+
+def _facts(path: str, text: str | None, layout: Layout, *, parse: bool = True) -> ModuleFacts | None:
     if text is None or not path.endswith(PYTHON):
         return None
-    return module_facts(path, text, layout)
+    return module_facts(path, text, layout, parse=parse)
 
 
 def _declaration_edges(

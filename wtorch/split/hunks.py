@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -19,6 +20,7 @@ from wtorch.split.model import ChangedFile, Edge, SplitPlan, Why
 
 PART = "\0part "
 """Separates a file's path from its part number in the planner's internal names."""
+_PART_NAME = re.compile(re.escape(PART) + r"(\d+)")
 
 
 @dataclass(frozen=True)
@@ -155,5 +157,8 @@ def whole(plan: SplitPlan, cuts: dict[str, list[Part]]) -> SplitPlan:
         requires = tuple(replace(r, path=real(r.path)) for r in c.requires)
         files = tuple(sorted({real(p) for p in c.files}))
         chunks.append(replace(c, files=files, requires=tuple(dict.fromkeys(requires)), partial=partial))
-    oversized = tuple(replace(o, files=tuple(sorted({real(p) for p in o.files}))) for o in plan.oversized)
+    oversized = tuple(
+        replace(o, files=tuple(sorted({real(p) for p in o.files})), why=_PART_NAME.sub(r" (part \1)", o.why))
+        for o in plan.oversized
+    )
     return replace(plan, chunks=tuple(chunks), oversized=oversized)

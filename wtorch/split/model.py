@@ -1,4 +1,4 @@
-"""Value types shared by the import scanners and the split planner."""
+"""Value types of the split planner: the changed files, the edges between them, the chunks."""
 
 from __future__ import annotations
 

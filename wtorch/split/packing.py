@@ -18,27 +18,30 @@ class _Ready:
 
     def __init__(self, units: Sequence[Unit]) -> None:
         self.units = units
+        # Among equal weights the smallest path wins: units are indexed in path order.
+        self.items = [(u.lines, -i, i) for i, u in enumerate(units)]
         self.all: list[tuple[int, int, int]] = []
         self.by_dir: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
 
-    def _item(self, i: int) -> tuple[int, int, int]:
-        # Among equal weights the smallest path wins: units are indexed in path order.
-        return (self.units[i].lines, -i, i)
-
     def add(self, i: int) -> None:
-        insort(self.all, self._item(i))
-        insort(self.by_dir[self.units[i].directory], self._item(i))
+        insort(self.all, self.items[i])
+        insort(self.by_dir[self.units[i].directory], self.items[i])
 
     def take(self, room: int, dirs: Sequence[str]) -> int | None:
         """The largest ready unit that fits, looking in ``dirs`` first."""
-        for lst in [self.by_dir.get(d, []) for d in dirs] + [self.all]:
-            k = bisect_right(lst, (room, 1, 0))
-            if k:
-                i = lst[k - 1][2]
-                for sorted_list in (self.all, self.by_dir[self.units[i].directory]):
-                    del sorted_list[bisect_left(sorted_list, self._item(i))]
-                return i
-        return None
+        limit = (room, 1, 0)
+        for d in dirs:
+            found = self.by_dir.get(d)
+            if found and (k := bisect_right(found, limit)):
+                return self._remove(found[k - 1][2])
+        k = bisect_right(self.all, limit)
+        return self._remove(self.all[k - 1][2]) if k else None
+
+    def _remove(self, i: int) -> int:
+        item = self.items[i]
+        for sorted_list in (self.all, self.by_dir[self.units[i].directory]):
+            del sorted_list[bisect_left(sorted_list, item)]
+        return i
 
 
 def _edges(units: Sequence[Unit], *, backwards: bool) -> tuple[list[int], list[list[int]]]:

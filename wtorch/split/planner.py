@@ -66,12 +66,13 @@ def _best_placement(units: Sequence[Unit], budget: int) -> list[list[int]]:
     # The least any plan can do: each oversized unit alone, the rest packed without waste.
     big = sum(1 for u in units if u.lines > budget)
     bound = big + -(-sum(u.lines for u in units if u.lines <= budget) // budget)
+    homes = [sorted({f.path.rpartition("/")[0] for f in u.files}) for u in units]
     best: tuple[tuple[int, int, int], Improver] | None = None
     for k, (affinity, backwards) in enumerate(_VARIANTS):
         improver = Improver(units, budget, greedy(units, budget, affinity=affinity, backwards=backwards))
         improver.eliminate(bound)
         chunks = improver.chunks()
-        score = (len(chunks), _split_directories(units, chunks), k)
+        score = (len(chunks), _split_directories(homes, chunks), k)
         if best is None or score < best[0]:
             best = (score, improver)
         if score[0] <= max(bound, 1) and score[1] == 0:
@@ -83,13 +84,14 @@ def _best_placement(units: Sequence[Unit], budget: int) -> list[list[int]]:
     return improver.chunks()
 
 
-def _split_directories(units: Sequence[Unit], chunks: list[list[int]]) -> int:
-    """How many extra chunks directories are spread over (0 when each sits in one chunk)."""
+def _split_directories(homes: Sequence[Sequence[str]], chunks: list[list[int]]) -> int:
+    """How many extra chunks directories are spread over (0 when each sits in one chunk);
+    ``homes``: each unit's directories."""
     spread: dict[str, set[int]] = defaultdict(set)
     for c, chunk in enumerate(chunks):
         for i in chunk:
-            for f in units[i].files:
-                spread[posixpath.dirname(f.path)].add(c)
+            for d in homes[i]:
+                spread[d].add(c)
     return sum(len(cs) - 1 for cs in spread.values())
 
 

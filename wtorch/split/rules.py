@@ -52,6 +52,12 @@ class Sides:
             if name not in (MODULE, ALL):
                 names.add(name)
 
+    def release(self) -> None:
+        """Let go of what the facts read (see ``Source.release``)."""
+        for side in (self.tip, self.base, self.context):
+            for facts in side.values():
+                facts.source.release()
+
     def edges(self) -> list[Edge]:
         return [Edge(s, d, w, tuple(sorted(n))) for (s, d, w), n in sorted(self.found.items())]
 
@@ -66,14 +72,18 @@ def python_edges(files: Iterable[ChangedFile], sides: Sides, understood: Iterabl
         old = sides.base.get(base_path) if f.status not in ("A", "C") else None
         added, dropped = _difference(new, old)
         test = is_test(f.path, new or old)
-        for piece in added:
-            assert new is not None
-            for ref in _piece_refs(piece, new, f.path, sides):
-                _added_use(sides, f.path, ref, test=test, existence=piece.imports)
-        for piece in dropped:
-            assert old is not None
-            for ref in old.uses(piece)[0]:
-                _dropped_use(sides, f.path, ref, test=test and not piece.imports)
+        # What a group of pieces uses is read at once: a new file's pieces are all added.
+        for imports in (True, False):
+            if new is not None and (group := [p for p in added if p.imports == imports]):
+                for ref in new.refs_of(group):
+                    _added_use(sides, f.path, ref, test=test, existence=imports)
+            if old is not None and (group := [p for p in dropped if p.imports == imports]):
+                for ref in old.refs_of(group):
+                    _dropped_use(sides, f.path, ref, test=test and not imports)
+        if new is not None and test and sides.conftests:
+            for piece in added:
+                for ref in _fixtures(piece, new, f.path, sides):
+                    _added_use(sides, f.path, ref, test=test, existence=piece.imports)
     return sides.edges()
 
 
@@ -100,11 +110,11 @@ def _difference(new: ModuleFacts | None, old: ModuleFacts | None) -> tuple[list[
     return added, dropped
 
 
-def _piece_refs(piece: Piece, facts: ModuleFacts, path: str, sides: Sides) -> Iterator[Ref]:
-    yield from facts.uses(piece)[0]
-    if piece.params and is_test(path):
+def _fixtures(piece: Piece, facts: ModuleFacts, path: str, sides: Sides) -> Iterator[Ref]:
+    """The pytest fixtures a test function takes, as the conftest.py files above it define them."""
+    if params := facts.params(piece):
         for conftest in _conftests(path, sides.conftests):
-            for name in piece.params:
+            for name in params:
                 yield conftest, name
 
 
@@ -133,9 +143,9 @@ def chase(sides: Sides, ref: Ref, *, at_tip: bool) -> Iterator[Ref]:
         facts = sides.facts(path, at_tip=at_tip)
         if facts is None or depth >= _CHASE_DEPTH or name in (MODULE, ALL):
             continue
-        if name in facts.bound:
-            todo.append((facts.bound[name], depth + 1))
-        elif name not in facts.defs:
+        if (source := facts.reexport(name)) is not None:
+            todo.append((source, depth + 1))
+        elif facts.stars and not facts.defines(name):
             todo.extend(((star, name), depth + 1) for star in facts.stars)
 
 
@@ -149,11 +159,10 @@ def status_at_tip(sides: Sides, path: str, name: str) -> str | None:
     new, old = sides.tip.get(path), sides.base.get(path)
     if new is None or old is None:
         return "unknown"  # one end does not parse: what it defines is not known
-    if name == MODULE or name not in new.defs:
+    # What both ends have alike is never compared: only the pieces where they differ can differ.
+    if name == MODULE or new.fingerprint(name) == old.fingerprint(name) or not new.defines(name):
         return None
-    if name not in old.defs:
-        return "added"
-    return "changed" if new.defs[name] != old.defs[name] else None
+    return "changed" if old.defines(name) else "added"
 
 
 def interface_changed(sides: Sides, path: str, name: str) -> bool:
@@ -173,12 +182,12 @@ def status_at_base(sides: Sides, path: str, name: str) -> str | None:
     if path not in sides.owner_tip:
         return "removed"  # the module is gone at the tip (deleted, or moved away)
     old, new = sides.base.get(path), sides.tip.get(path)
-    if old is None or new is None or name == MODULE or name not in old.defs:
+    if old is None or new is None or name == MODULE or old.fingerprint(name) == new.fingerprint(name):
         return None
-    if name not in new.defs:
+    if not old.defines(name):
+        return None
+    if not new.defines(name):
         return "removed"
-    if new.defs[name] == old.defs[name]:
-        return None
     return "changed" if compatible(old.shape(name), new.shape(name)) else "incompatible"
 
 
@@ -248,13 +257,12 @@ def _behaviour(sides: Sides, ref: Ref) -> frozenset[str]:
 
 def _calls(sides: Sides, path: str, name: str) -> Iterator[Ref]:
     facts = sides.facts(path, at_tip=True)
-    if facts is None or name in (MODULE, ALL) or name not in facts.defs:
+    if facts is None or name in (MODULE, ALL):
         return
     for piece in facts.defining(name):
         if not piece.imports:
-            refs, local = facts.uses(piece)
-            yield from refs
-            yield from ((path, other) for other in local if other != name)
+            yield from facts.uses(piece)[0]
+            yield from ((path, other) for other in facts.local(piece) if other != name)
 
 
 def owners(files: Iterable[ChangedFile]) -> tuple[dict[str, str], dict[str, str]]:

@@ -123,9 +123,15 @@ def _score(a: str, b: str) -> int:
     return n
 
 
+# Any of the rules' names at all: most files match none, and one test rules them out.
+_ANY_SUBJECT = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _, _ in _SUBJECT_RULES))
+
+
 def _subject(path: str, by_name: dict[str, list[str]]) -> tuple[str, str] | None:
     """The one changed file that ``path`` tests or is generated from, if it is unambiguous."""
-    name = posixpath.basename(path)
+    name = path.rpartition("/")[2]
+    if not _ANY_SUBJECT.fullmatch(name):
+        return None
     for pattern, extensions, reason in _SUBJECT_RULES:
         if not (m := pattern.fullmatch(name)):
             continue
@@ -141,11 +147,15 @@ def _subject(path: str, by_name: dict[str, list[str]]) -> tuple[str, str] | None
 
 
 def _subject_rule(path: str) -> str | None:
-    name = posixpath.basename(path)
+    name = path.rpartition("/")[2]
+    if not _ANY_SUBJECT.fullmatch(name):
+        return None
     return next((r for p, _, r in _SUBJECT_RULES if p.fullmatch(name)), None)
 
 
 def _rust_subject(path: str, paths: set[str]) -> str | None:
+    if not path.endswith(".rs"):
+        return None
     parts = path.split("/")
     if len(parts) < 2 or parts[-2] != "tests" or not path.endswith(".rs"):
         return None
@@ -170,13 +180,13 @@ def kept_together(
     by_name: dict[str, list[str]] = defaultdict(list)
     go_dirs: dict[str, list[str]] = defaultdict(list)
     for f in sorted(files, key=lambda f: f.path):
-        by_name[posixpath.basename(f.path)].append(f.path)
+        by_name[f.path.rpartition("/")[2]].append(f.path)
         if f.path.endswith(".go"):
             go_dirs[posixpath.dirname(f.path)].append(f.path)
     for f in files:
         if f.status == "R" and f.old_path in paths:
             yield f.path, f.old_path, RENAME
-        directory, name = posixpath.split(f.path)
+        directory, _, name = f.path.rpartition("/")
         if name in LOCK_FILES:
             manifest = posixpath.join(directory, LOCK_FILES[name])
             if manifest in paths:
@@ -187,9 +197,10 @@ def kept_together(
             subject[1] == TEST and f.path in understood and subject[0] in understood
         ):
             yield f.path, subject[0], subject[1]
-        stem, ext = posixpath.splitext(f.path)
-        if ext in SOURCES and (header := _subject_header(stem, by_name)) is not None:
-            yield f.path, header, HEADER
+        if f.path.endswith(SOURCES):
+            stem, ext = posixpath.splitext(f.path)
+            if ext in SOURCES and (header := _subject_header(stem, by_name)) is not None:
+                yield f.path, header, HEADER
     for members in go_dirs.values():
         for other in members[1:]:
             yield members[0], other, GO_PACKAGE
@@ -228,8 +239,10 @@ def build_units(
         rs, rd = groups.find(src), groups.find(dst)
         if rs != rd:
             graph[rs].add(rd)
-    # graph.py's Tarjan is iterative too; only components of several units are cycles here.
-    ordered = {node: sorted(graph[node]) for node in sorted(graph)}
+    # graph.py's Tarjan is iterative too; only components of several units are cycles here, and
+    # only what a topological sort cannot peel off can be in one.
+    cyclic = _unpeeled(graph)
+    ordered = {node: sorted(graph[node] & cyclic) for node in sorted(cyclic)}
     for component in sorted(sorted(c) for c in strongly_connected(ordered) if len(c) > 1):
         roots = set(component)
         inside = {k: v for k, v in pairs.items() if groups.find(k[0]) in roots and groups.find(k[1]) in roots}
@@ -237,6 +250,25 @@ def build_units(
         for other in component[1:]:
             groups.union(component[0], other, reason)
     return _assemble(by_path, groups, set(pairs))
+
+
+def _unpeeled(graph: dict[str, set[str]]) -> set[str]:
+    """The nodes left after repeatedly removing those that need nothing left (Kahn): every cycle,
+    and what needs one."""
+    waiting = {node: len(needs) for node, needs in graph.items()}
+    needed_by: dict[str, list[str]] = defaultdict(list)
+    for node, needs in graph.items():
+        for dst in needs:
+            needed_by[dst].append(node)
+    free = [node for node, n in waiting.items() if n == 0]
+    while free:
+        node = free.pop()
+        del waiting[node]
+        for user in needed_by.get(node, ()):
+            waiting[user] -= 1
+            if waiting[user] == 0:
+                free.append(user)
+    return set(waiting)
 
 
 def cycle_reason(inside: dict[tuple[str, str], list[Edge]]) -> str:
@@ -288,16 +320,22 @@ def _assemble(by_path: dict[str, ChangedFile], groups: _Groups, pairs: set[tuple
     units = []
     for i, r in enumerate(roots):
         fs = tuple(by_path[p] for p in members[r])
-        weight: dict[str, int] = defaultdict(int)
-        for f in fs:
-            weight[posixpath.dirname(f.path)] += 0 if f.excluded else f.lines
-        directory = min(weight, key=lambda d: (-weight[d], d))
+        if len(fs) == 1:
+            f = fs[0]
+            lines = 0 if f.excluded else f.lines
+            directory = f.path.rpartition("/")[0]
+        else:
+            weight: dict[str, int] = defaultdict(int)
+            for f in fs:
+                weight[f.path.rpartition("/")[0]] += 0 if f.excluded else f.lines
+            directory = min(weight, key=lambda d: (-weight[d], d))
+            lines = sum(0 if f.excluded else f.lines for f in fs)
         units.append(
             Unit(
                 files=fs,
-                lines=sum(0 if f.excluded else f.lines for f in fs),
+                lines=lines,
                 reasons=tuple(sorted(groups.why.get(r, ()))),
-                needs=frozenset(needs[i]),
+                needs=frozenset(needs[i]) if i in needs else frozenset(),
                 key=members[r][0],
                 directory=directory,
             )

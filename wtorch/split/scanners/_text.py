@@ -14,8 +14,12 @@ PLACEHOLDER = r"\x02(\d+)\x03"
 
 # One line only: an unterminated quote (a JS regex literal, an apostrophe in JSX text)
 # then spoils at most the rest of its line instead of the rest of the file.
-_DQ_LINE = r'"(?:[^"\\\n]|\\.)*"'
-_SQ_LINE = r"'(?:[^'\\\n]|\\.)*'"
+DQ_LINE = r'"(?:[^"\\\n]|\\.)*"'
+SQ_LINE = r"'(?:[^'\\\n]|\\.)*'"
+# Runs of plain characters, so the engine steps a run at a time: the same strings as
+# '"""(?:[^\\]|\\.)*?(?:"""|\Z)', found many times faster in a long docstring.
+DQ_LONG = r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)'
+SQ_LONG = r"'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)"
 _LINE_COMMENT = r"//[^\n]*"
 _BLOCK_COMMENT = r"/\*.*?(?:\*/|\Z)"
 
@@ -41,16 +45,16 @@ def _masker(comments: list[str], strings: list[tuple[str, int]]) -> re.Pattern[s
 _LANGS: dict[str, re.Pattern[str]] = {
     "python": _masker(
         [r"#[^\n]*"],
-        [(r'"""(?:[^\\]|\\.)*?(?:"""|\Z)', 3), (r"'''(?:[^\\]|\\.)*?(?:'''|\Z)", 3), (_DQ_LINE, 1), (_SQ_LINE, 1)],
+        [(DQ_LONG, 3), (SQ_LONG, 3), (DQ_LINE, 1), (SQ_LINE, 1)],
     ),
-    "go": _masker([_LINE_COMMENT, _BLOCK_COMMENT], [(_DQ_LINE, 1), (r"`[^`]*`", 1), (_SQ_LINE, 1)]),
+    "go": _masker([_LINE_COMMENT, _BLOCK_COMMENT], [(DQ_LINE, 1), (r"`[^`]*`", 1), (SQ_LINE, 1)]),
     "js": _masker(
         [_LINE_COMMENT, _BLOCK_COMMENT],
-        [(_DQ_LINE, 1), (_SQ_LINE, 1), (r"`(?:[^`\\]|\\.)*`", 1)],
+        [(DQ_LINE, 1), (SQ_LINE, 1), (r"`(?:[^`\\]|\\.)*`", 1)],
     ),
     "java": _masker(
         [_LINE_COMMENT, _BLOCK_COMMENT],
-        [(r'"""(?:[^\\]|\\.)*?(?:"""|\Z)', 3), (_DQ_LINE, 1), (_SQ_LINE, 1)],
+        [(DQ_LONG, 3), (DQ_LINE, 1), (SQ_LINE, 1)],
     ),
     # A Rust char literal is one character or one escape: this keeps lifetimes ('a) out.
     "rust": _masker(
@@ -61,7 +65,7 @@ _LANGS: dict[str, re.Pattern[str]] = {
             (r"'(?:\\(?:u\{[0-9a-fA-F]{1,6}\}|x[0-9a-fA-F]{2}|.)|[^'\\\n])'", 1),
         ],
     ),
-    "c": _masker([_LINE_COMMENT, _BLOCK_COMMENT], [(_DQ_LINE, 1), (_SQ_LINE, 1)]),
+    "c": _masker([_LINE_COMMENT, _BLOCK_COMMENT], [(DQ_LINE, 1), (SQ_LINE, 1)]),
 }
 
 

@@ -37,6 +37,13 @@ class Layout:
     go_modules: tuple[tuple[str, str], ...] = ()
     rust_crates: dict[str, str] = field(default_factory=dict)
     cargo_dirs: tuple[str, ...] = ()
+    # Answers already found (a change's modules import the same few names over and over).
+    files: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    """(base directory, dotted name) -> the module file it names."""
+    roots: dict[str, list[str]] = field(default_factory=dict)
+    """Directory -> the roots its Python files import from."""
+    resolved: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    """(importer's directory, dotted name) -> the module file an absolute import finds."""
 
     def files_in(self, directory: str) -> list[str]:
         return self.by_dir.get(directory, [])
@@ -60,17 +67,19 @@ def build_layout(paths: Iterable[str], texts: Mapping[str, str], *, go_module: s
     all_paths = frozenset(paths)
     by_dir: dict[str, list[str]] = defaultdict(list)
     for p in sorted(all_paths):
-        by_dir[parent(p)].append(p)
+        by_dir[p.rpartition("/")[0]].append(p)
+    # The manifests of other languages, found in one pass (a tree may hold tens of thousands of paths).
+    java = [p for p in all_paths if p.endswith((".java", ".kt"))]
+    cargo = sorted(p for p in all_paths if p == "Cargo.toml" or p.endswith("/Cargo.toml"))
+    gomod = [p for p in all_paths if p == "go.mod" or p.endswith("/go.mod")]
     return Layout(
         paths=all_paths,
         by_dir=dict(by_dir),
         python_roots=_python_roots(all_paths),
-        java_roots=_java_roots(all_paths, texts),
-        go_modules=_go_modules(all_paths, texts, go_module),
-        rust_crates=_rust_crates(all_paths, texts),
-        cargo_dirs=tuple(
-            sorted((parent(p) for p in all_paths if posixpath.basename(p) == "Cargo.toml"), key=lambda d: (-len(d), d))
-        ),
+        java_roots=_java_roots(java, texts),
+        go_modules=_go_modules(gomod, texts, go_module),
+        rust_crates=_rust_crates(cargo, texts),
+        cargo_dirs=tuple(sorted((parent(p) for p in cargo), key=lambda d: (-len(d), d))),
     )
 
 
@@ -89,11 +98,9 @@ def _python_roots(paths: frozenset[str]) -> tuple[str, ...]:
     return tuple(sorted(roots, key=lambda r: (r.count("/") + (r != ""), r)))
 
 
-def _java_roots(paths: frozenset[str], texts: Mapping[str, str]) -> tuple[str, ...]:
+def _java_roots(paths: Iterable[str], texts: Mapping[str, str]) -> tuple[str, ...]:
     roots: set[str] = set()
     for p in paths:
-        if not p.endswith((".java", ".kt")):
-            continue
         text = texts.get(p)
         if text is not None and (m := _JAVA_PACKAGE.search(text[:4000])):
             package_dir = m.group(1).replace(".", "/")
@@ -111,10 +118,10 @@ def _java_roots(paths: frozenset[str], texts: Mapping[str, str]) -> tuple[str, .
     return tuple(sorted(roots))
 
 
-def _go_modules(paths: frozenset[str], texts: Mapping[str, str], go_module: str | None) -> tuple[tuple[str, str], ...]:
+def _go_modules(paths: Iterable[str], texts: Mapping[str, str], go_module: str | None) -> tuple[tuple[str, str], ...]:
     modules: dict[str, str] = {}
     for p in paths:
-        if posixpath.basename(p) != "go.mod" or p not in texts:
+        if p not in texts:
             continue
         if m := _GO_MODULE.search(texts[p]):
             modules[m.group(1)] = parent(p)
@@ -124,12 +131,10 @@ def _go_modules(paths: frozenset[str], texts: Mapping[str, str], go_module: str 
     return tuple(sorted(modules.items(), key=lambda kv: (-len(kv[0]), kv[0])))
 
 
-def _rust_crates(paths: frozenset[str], texts: Mapping[str, str]) -> dict[str, str]:
-    """Crate name (as written in ``use``) -> crate directory."""
+def _rust_crates(paths: Iterable[str], texts: Mapping[str, str]) -> dict[str, str]:
+    """Crate name (as written in ``use``) -> crate directory (``paths``: the Cargo.toml files, sorted)."""
     crates: dict[str, str] = {}
-    for p in sorted(paths):
-        if posixpath.basename(p) != "Cargo.toml":
-            continue
+    for p in paths:
         directory = parent(p)
         name = None
         if p in texts and (m := _CARGO_NAME.search(texts[p])):

@@ -13,6 +13,7 @@ _STATEMENT = re.compile(
     re.M,
 )
 _NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_IDENTIFIERS = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
 
 
 def import_specs(text: str) -> list[tuple[int, str, tuple[str, ...]]]:
@@ -39,9 +40,18 @@ def import_specs(text: str) -> list[tuple[int, str, tuple[str, ...]]]:
 
 
 def module_file(base: str, dotted: str, layout: Layout) -> str | None:
+    key = (base, dotted)
+    if key not in layout.files:
+        layout.files[key] = _module_file(base, dotted, layout)
+    return layout.files[key]
+
+
+def _module_file(base: str, dotted: str, layout: Layout) -> str | None:
     if not dotted:
         return layout.first([join(base, "__init__.py"), join(base, "__init__.pyi")])
-    stem = join(base, dotted.replace(".", "/"))
+    # A dotted name is identifiers only: below a directory of the tree it needs no normalising.
+    plain = dotted.replace(".", "/")
+    stem = (f"{base}/{plain}" if base else plain) if _IDENTIFIERS.fullmatch(dotted) else join(base, plain)
     if stem is None:
         return None
     return layout.first([stem + ".py", stem + "/__init__.py", stem + ".pyi", stem + "/__init__.pyi"])

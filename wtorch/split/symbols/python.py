@@ -1,73 +1,200 @@
-"""Python change facts read with ``ast`` (the code is parsed, never executed).
+"""Python change facts: what a module defines and what its statements use (parsed, never run).
 
 A module is cut into *pieces*: each top-level statement, and each member of a top-level class
-on its own. Two ends of a change are compared piece by piece: first by source text, and where
-the text differs by syntax tree (``ast.dump`` carries no positions; docstrings are compared with
-their whitespace collapsed), so a reformatting changes no piece. A piece uses repository names
-as ``(module path, top-level name)``: ``from m import a`` and ``import m`` then ``m.a`` both
-give ``(m.py, "a")`` (see ``pyrefs``).
+on its own. The cut comes from a scan of the lines (``outline``). Where both ends of a file are
+known, only the statements between the first and the last difference are looked at closely
+(``compare``); the others are the same at both ends and are read only when asked about (what
+they define, what they import). A statement is parsed with ``ast`` only when something asks what
+it does: when the change adds or drops it, or when a test's use is followed into it. A class the
+two ends have alike stays one piece. A piece uses repository names as ``(module path, top-level
+name)``: ``from m import a`` and ``import m`` then ``m.a`` both give ``(m.py, "a")`` (``pyrefs``).
 """
 
 from __future__ import annotations
 
 import ast
 import copy
-import hashlib
 import posixpath
-from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+import re
+from collections.abc import Sequence
 
-from wtorch.split.scanners._text import mask
 from wtorch.split.scanners.layout import Layout
-from wtorch.split.symbols.pyrefs import ALL, MODULE, Binding, Collector, Ref, Resolver, statements
+from wtorch.split.symbols.outline import (
+    CLASS,
+    IMPORT,
+    Segment,
+    Spans,
+    import_lines,
+    long_strings,
+    normalise,
+    read,
+    scan,
+)
+from wtorch.split.symbols.pieces import Piece, bound, piece_index, span, statement_index, statements_of, top_piece
+from wtorch.split.symbols.pyrefs import ALL, MODULE, Binding, Bindings, Collector, Ref, Resolver, statements
 from wtorch.split.symbols.signature import VALUE, Shape, shape_of
 
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
+_NESTED_IMPORT = re.compile(r"^[ \t]+(?:import|from)[ \t]", re.M)
+_DEFINES_TESTS = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+test|fixture", re.M)
+_TEST_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+test", re.M)
+PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
+Window = tuple[int, int]
 
 
-@dataclass(frozen=True)
-class Piece:
-    """One top-level statement (or class member): its fingerprint and where it is."""
+class Source:
+    """One end of one file: its text, and what is read from all of it (each when first needed)."""
 
-    index: int
-    key: str
-    names: frozenset[str]
-    context: str
-    lines: tuple[int, int]
-    """First and last line (1-based, decorators included)."""
-    imports: bool = False
-    """An import statement: it needs its names to exist, whatever they do."""
-    params: frozenset[str] = frozenset()
-    """A function's parameter names: pytest passes fixtures by these names."""
+    def __init__(self, path: str, text: str, layout: Layout, spans: Spans | None) -> None:
+        self.path, self.text, self.layout, self.spans = path, text, layout, spans
+        self.lines = text.split("\n")
+        self._all: ModuleFacts | None = None
+        self.parses = True
+        """False when reading all of it failed (it does not parse)."""
+        self.imports_: list[ast.stmt] | None = None
+        self.top_: set[str] | None = None
+        self._collector: Collector | None = None
+        self._bound: dict[str, Ref | None] = {}
+
+    def keep(self, facts: ModuleFacts, top: set[str]) -> ModuleFacts:
+        """Take ``facts`` as every statement of the module, binding ``top`` at its top level."""
+        self._all, self.top_ = facts, top
+        return facts
+
+    def release(self) -> None:
+        """Drop what was read (it refers back here): the garbage collector need not find it."""
+        self._all, self._collector = None, None
+
+    def text_of(self, lines: tuple[int, int]) -> str:
+        return "\n".join(self.lines[lines[0] - 1 : lines[1]])
+
+    def everything(self) -> ModuleFacts:
+        """Every statement of the module (none when it does not parse)."""
+        if self._all is None:
+            found = _scanned(self, scan(self.text, self.spans)) if self.spans is not None else None
+            found = found or _parsed(self)
+            self.parses = found is not None
+            self._all = found or ModuleFacts(self, (), {})
+            self.top_ = set() if self.top_ is None else self.top_
+        return self._all
+
+    @property
+    def imports(self) -> list[ast.stmt]:
+        """Every import statement, nested ones too (in the order the syntax tree is walked, where
+        that matters: a name imported twice, once in a block, as in ``try``/``except ImportError``)."""
+        if self.imports_ is None:
+            if self.spans is None:
+                self.spans = long_strings(self.text)
+            found = import_lines(self.text, self.spans) if self.spans is not None else None
+            read_ = [read(line)[3] for _, line in found or ()]
+            if found is not None and all(read_) and not _twice(found, [r[0] for r in read_]):
+                self.imports_ = [r[0] for r in read_]
+            else:
+                try:
+                    tree = ast.parse(self.text)
+                except PARSE_ERRORS:
+                    tree = ast.Module(body=[], type_ignores=[])
+                walk = statements(tree) if _NESTED_IMPORT.search(self.text) else iter(tree.body)
+                self.imports_ = [s for s in walk if isinstance(s, ast.Import | ast.ImportFrom)]
+        return self.imports_
+
+    def top(self) -> set[str]:
+        """Every name the module binds at its top level."""
+        if self.top_ is None:
+            self.everything()
+        assert self.top_ is not None
+        return self.top_
+
+    @property
+    def collector(self) -> Collector:
+        """Names bound by imports anywhere in the module (each resolved when first looked up)."""
+        if self._collector is None:
+            resolver = Resolver(self.path, self.layout)
+            self._collector = Collector(resolver, Bindings(resolver, self.imports))
+        return self._collector
+
+    def reexport(self, name: str) -> Ref | None:
+        """Where ``name``, bound at the top level by an import, comes from (a re-export)."""
+        if name not in self._bound:
+            binding = self.collector.bindings.get(name)
+            found = None
+            # Without nested imports every import binds a top-level name: no need to read them all.
+            if binding is not None and (
+                (self.top_ is None and not _NESTED_IMPORT.search(self.text)) or name in self.top()
+            ):
+                found = self.collector.resolver.ref(binding, [])
+            self._bound[name] = found
+        return self._bound[name]
 
 
 class ModuleFacts:
-    """What one Python file defines and uses, at one end of the change."""
+    """What one Python file defines and uses, at one end of the change. ``pieces`` are those in
+    ``window`` (offsets), where the two ends differ, or all of them when ``window`` is None."""
 
     def __init__(
-        self,
-        pieces: tuple[Piece, ...],
-        nodes: tuple[ast.stmt, ...],
-        code: str,
-        collector: Collector,
-        bound: dict[str, Ref],
-        stars: tuple[str, ...],
+        self, source: Source, pieces: tuple[Piece, ...], nodes: dict[int, ast.AST], window: Window | None = None
     ) -> None:
-        self.pieces, self.nodes, self._text, self.collector = pieces, nodes, code, collector
-        self._code: list[str] | None = None
-        self.bound = bound
-        """Names the module binds by importing them (re-exports): name -> where it comes from."""
-        self.stars = stars
-        """Modules whose names it takes with ``from m import *``."""
-        self.defs, self._defining = _fingerprints(pieces)
-        """Top-level name -> fingerprint of its definition."""
+        self.source, self.pieces, self.nodes, self.window = source, pieces, nodes, window
+        self._by_name: dict[str, list[Piece]] = {}
+        self._at = {p.index: p for p in pieces}
+        for p in pieces:
+            for name in p.names:
+                self._by_name.setdefault(name, []).append(p)
         self._uses: dict[int, tuple[frozenset[Ref], frozenset[str]]] = {}
         self._shapes: dict[str, Shape] = {}
+        self._prints: dict[str, tuple[str, ...]] = {}
+
+    @property
+    def collector(self) -> Collector:
+        return self.source.collector
+
+    def reexport(self, name: str) -> Ref | None:
+        """Where ``name``, bound by an import, comes from (a re-export); None when not so bound."""
+        return self.source.reexport(name)
+
+    @property
+    def stars(self) -> list[str]:
+        """Modules whose names it takes with ``from m import *``."""
+        return self.collector.stars
+
+    def fingerprint(self, name: str) -> tuple[str, ...]:
+        """What the pieces here that define ``name`` say (alike at both ends where unchanged)."""
+        if name not in self._prints:
+            self._prints[name] = tuple(p.key for p in self._by_name.get(name, ()))
+        return self._prints[name]
+
+    def _outside(self, name: str) -> bool:
+        """Could ``name`` be defined outside the window? (Only if it is written there at all.)"""
+        if self.window is None:
+            return False
+        text, (begin, end) = self.source.text, self.window
+        return mentions(text, name, 0, begin) or mentions(text, name, end, len(text))
+
+    def defines(self, name: str) -> bool:
+        if name in self._by_name:
+            return True
+        return self._outside(name) and bool(self.source.everything().defining(name))
 
     def defining(self, name: str) -> list[Piece]:
-        """The pieces that define ``name`` (a class: its header, then its members)."""
-        return self._defining.get(name, [])
+        """The pieces that define ``name`` (a class: its header, then its members; or it whole)."""
+        here = self._by_name.get(name, [])
+        if not self._outside(name):
+            return here
+        assert self.window is not None
+        begin, end = self.window
+        start, stop = self.source.text.count("\n", 0, begin) + 1, self.source.text.count("\n", 0, end) + 1
+        rest = [p for p in self.source.everything().defining(name) if p.lines[0] < start or p.lines[0] >= stop]
+        return sorted([*rest, *here], key=lambda p: p.index)
+
+    def node(self, piece: Piece) -> ast.AST | None:
+        """The piece's syntax tree (parsed when first asked); None when its text does not parse."""
+        if piece.index not in self.nodes:
+            try:
+                body = ast.parse(self.source.text_of(piece.lines)).body
+            except PARSE_ERRORS:
+                return None
+            self.nodes[piece.index] = body[0] if len(body) == 1 else ast.Module(body=body, type_ignores=[])
+        return self.nodes[piece.index]
 
     def shape(self, name: str) -> Shape:
         """What a caller of ``name`` relies on: a function's signature, a class's members."""
@@ -79,10 +206,15 @@ class ModuleFacts:
         found = self.defining(name)
         if not found:
             return VALUE
-        first, last = self.nodes[found[0].index], self.nodes[found[-1].index]
+        first, last = self.node(found[0]), self.node(found[-1])
         if isinstance(first, ast.ClassDef):
+            if found[0].whole:
+                return shape_of(first)
+            # Its members only: a module-level `UTC = C.utc = ...` also binds the name, not a member.
+            head = statement_index(found[0].index)
+            members = [p for p in found[1:] if p.context.startswith("in ") and statement_index(p.index) == head]
             whole = copy.copy(first)
-            whole.body = [self.nodes[p.index] for p in found[1:]]
+            whole.body = [n for p in members if isinstance(n := self.node(p), ast.stmt)]
             return shape_of(whole)
         if isinstance(last, ast.FunctionDef | ast.AsyncFunctionDef):
             return shape_of(last)
@@ -90,39 +222,103 @@ class ModuleFacts:
             return Shape("import")
         return VALUE
 
-    @property
-    def code(self) -> list[str]:
-        """The source lines with comments and strings blanked (made when first needed)."""
-        if self._code is None:
-            self._code = mask(self._text, "python").code.split("\n")
-        return self._code
-
     def uses(self, piece: Piece) -> tuple[frozenset[Ref], frozenset[str]]:
         """The repository names ``piece`` uses, and the top-level names of its own module; a
         class member also uses what its class header does (``self.helper`` comes from a base)."""
         if piece.index not in self._uses:
-            first, last = piece.lines
-            code = "\n".join(self.code[first - 1 : last])
-            refs, local = self.collector.uses(self.nodes[piece.index], code)
-            header = self.defining(next(iter(piece.names)))[0] if piece.context.startswith("in ") else None
+            node = self.node(piece)
+            refs: frozenset[Ref] = frozenset()
+            free: frozenset[str] = frozenset()
+            if node is not None:
+                refs, free = self.collector.uses(node, self.source.text_of(piece.lines), self.source.top)
+            header = self._at.get(statement_index(piece.index)) if piece.context.startswith("in ") else None
             if header is not None and header.index != piece.index:
                 refs |= self.uses(header)[0]
-            self._uses[piece.index] = refs, local
+            self._uses[piece.index] = refs, free
         return self._uses[piece.index]
 
+    def refs_of(self, pieces: Sequence[Piece]) -> frozenset[Ref]:
+        """What the pieces use from the repository, all together: the code of several pieces is
+        read in one pass (``uses`` reads one)."""
+        if len(pieces) == 1 or any(p.imports for p in pieces):
+            return frozenset().union(*(self.uses(p)[0] for p in pieces))
+        pieces = [p for p in pieces if self.node(p) is not None]
+        code = [n for p in pieces for n in statements_of(self.nodes[p.index])]
+        text = "\n".join(self.source.text_of(p.lines) for p in pieces)
+        refs = self.collector.uses(ast.Module(body=code, type_ignores=[]), text, self.source.top)[0]
+        # A class member uses what its class header does; and a piece that does not parse, nothing.
+        ids = {p.index for p in pieces}
+        for p in pieces:
+            header = self._at.get(statement_index(p.index)) if p.context.startswith("in ") else None
+            if header is not None and header.index not in ids:
+                refs |= self.uses(header)[0]
+        return refs
+
+    def local(self, piece: Piece) -> frozenset[str]:
+        """The top-level names of its own module that ``piece`` uses."""
+        return self.uses(piece)[1] & self.source.top()
+
+    def params(self, piece: Piece) -> frozenset[str]:
+        """A function's parameter names: pytest passes fixtures by these names."""
+        node = self.node(piece)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return frozenset(a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs])
+        return frozenset()
+
     def has_tests(self) -> bool:
-        """Does the module define a test (a ``test*`` function or method) or a pytest fixture?"""
-        for piece in self.pieces:
-            node = self.nodes[piece.index]
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
+        """Does the module define a test (a ``test*`` function, or method of a top-level class) or
+        a pytest fixture? (Asked only of a module named like a test outside a tests directory.)"""
+        if _DEFINES_TESTS.search(self.source.text) is None:
+            return False
+        facts = self if self.window is None else self.source.everything()
+        for piece in facts.pieces:
+            node = facts.node(piece) if piece.context else None
+            if isinstance(node, ast.ClassDef):
+                members = node.body if piece.whole else []
+            else:
+                members = [node] if piece.context.startswith("in ") and isinstance(node, ast.stmt) else []
+            if any(
+                isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef) and m.name.startswith("test") for m in members
+            ):
                 return True
-            if not piece.context and "fixture" in self.code[piece.lines[0] - 1]:
+            text = facts.source.text_of(piece.lines)
+            if not piece.context and (_TEST_DEF.search(text) or "fixture" in text.split("\n", 1)[0]):
                 return True
         return False
 
-    def rekeyed(self, keys: dict[int, str]) -> ModuleFacts:
-        pieces = tuple(replace(p, key=keys[p.index]) if p.index in keys else p for p in self.pieces)
-        return ModuleFacts(pieces, self.nodes, self._text, self.collector, self.bound, self.stars)
+    def rebuilt(self, pieces: Sequence[Piece], nodes: dict[int, ast.AST]) -> ModuleFacts:
+        return ModuleFacts(self.source, tuple(pieces), nodes, self.window)
+
+
+def _twice(lines: list[tuple[bool, str]], imports: list[ast.Import | ast.ImportFrom]) -> bool:
+    """Do two imports, one of them nested, bind one name to different things? (Which wins then
+    depends on the blocks they sit in, as in ``try``/``except ImportError``.)"""
+    if not any(nested for nested, _ in lines):
+        return False
+    seen: dict[str, tuple[bool, tuple[object, ...]]] = {}
+    for (nested, _), node in zip(lines, imports, strict=True):
+        for alias in node.names:
+            local = alias.asname or alias.name.split(".")[0]
+            what = (type(node), getattr(node, "module", None), getattr(node, "level", 0), alias.name)
+            if local in seen and (nested or seen[local][0]) and seen[local][1] != what:
+                return True
+            seen[local] = (nested or seen.get(local, (False, ()))[0], what)
+    return False
+
+
+def mentions(text: str, name: str, begin: int, end: int) -> bool:
+    """Is ``name`` written in ``text[begin:end]`` as a word of its own?"""
+    at = text.find(name, begin, end)
+    while at >= 0:
+        after = at + len(name)
+        if (at == 0 or not _word(text[at - 1])) and (after >= len(text) or not _word(text[after])):
+            return True
+        at = text.find(name, after, end)
+    return False
+
+
+def _word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def is_test(path: str, facts: ModuleFacts | None = None) -> bool:
@@ -136,129 +332,65 @@ def is_test(path: str, facts: ModuleFacts | None = None) -> bool:
     return False
 
 
-def module_facts(path: str, text: str, layout: Layout) -> ModuleFacts | None:
-    """The facts of ``path`` as written in ``text``; None when it does not parse. Pieces are
-    keyed by their source text (see ``reconcile``)."""
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+def module_facts(path: str, text: str, layout: Layout, *, parse: bool = False) -> ModuleFacts | None:
+    """Every statement of ``path`` as written in ``text`` (normalised), None when it does not
+    parse: found by a scan of its lines, or with ``parse`` from its whole syntax tree (cheaper
+    when every statement will be parsed anyway, as in a new file)."""
+    text = normalise(text)
+    source = Source(path, text, layout, None if parse else long_strings(text))
+    facts = source.everything()
+    return facts if source.parses else None
+
+
+def windowed(source: Source, window: Window) -> ModuleFacts | None:
+    """The statements of ``source`` in ``window`` (the rest read when asked); None when one of
+    them, parsed because its first line does not say what it binds, does not parse."""
+    assert source.spans is not None
+    return _scanned(source, scan(source.text, source.spans, *window), window)
+
+
+def _scanned(source: Source, segments: list[Segment], window: Window | None = None) -> ModuleFacts | None:
+    """Pieces of the scanned statements; a statement is parsed here only when its first line does
+    not say what it binds (None when it does not parse)."""
+    pieces: list[Piece] = []
+    nodes: dict[int, ast.AST] = {}
+    top: set[str] = set()
+    for seg in segments:
+        index = piece_index(seg.start)
+        names = seg.names
+        if names is None:
+            try:
+                body = ast.parse(seg.text).body
+            except PARSE_ERRORS:
+                return None
+            nodes[index] = body[0] if len(body) == 1 else ast.Module(body=body, type_ignores=[])
+            names = frozenset().union(*(bound(s) for s in body))
+        top |= names
+        pieces.append(top_piece(index, seg.text, names, (seg.start, seg.end), seg.kind, seg.name))
+    if window is None:
+        source.top_ = top
+    return ModuleFacts(source, tuple(pieces), nodes, window)
+
+
+def _parsed(source: Source) -> ModuleFacts | None:
     try:
-        tree = ast.parse(text, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = ast.parse(source.text, filename=source.path)
+    except PARSE_ERRORS:
         return None
-    lines = text.split("\n")
-    resolver = Resolver(path, layout)
-    bindings, stars = resolver.bindings(tree, text)
-    parts = list(_parts(tree))
-    top = {name for _, _, names, _ in parts for name in names}
-    pieces = []
-    for index, (context, node, names, span) in enumerate(parts):
-        segment = "\n".join(lines[span[0] - 1 : span[1]])
-        key = f"{context}\0{segment}"  # compared as is: hashing a string is cheaper than digesting it
-        imports = isinstance(node, ast.Import | ast.ImportFrom)
-        pieces.append(Piece(index, key, names, context, span, imports, _params(node)))
-    collector = Collector(resolver, bindings, stars, top)
-    bound = {name: ref for name, b in bindings.items() if name in top and (ref := resolver.ref(b, [])) is not None}
-    nodes = tuple(node for _, node, _, _ in parts)
-    return ModuleFacts(tuple(pieces), nodes, text, collector, bound, tuple(sorted(set(stars))))
-
-
-def reconcile(old: ModuleFacts, new: ModuleFacts) -> tuple[ModuleFacts, ModuleFacts]:
-    """Re-key the pieces whose text appears at one end only by their syntax tree, so that a piece
-    only reformatted compares equal to its old self (the tree is costly: only where text differs)."""
-    old_keys, new_keys = Counter(p.key for p in old.pieces), Counter(p.key for p in new.pieces)
-    fixed = []
-    for facts, other in ((old, new_keys), (new, old_keys)):
-        keys = {p.index: _tree_key(p.context, facts.nodes[p.index]) for p in facts.pieces if p.key not in other}
-        fixed.append(facts.rekeyed(keys) if keys else facts)
-    return fixed[0], fixed[1]
-
-
-def _parts(tree: ast.Module) -> Iterator[tuple[str, ast.stmt, frozenset[str], tuple[int, int]]]:
-    """(context, node, names defined, lines) per piece; a class is its header plus its members."""
+    pieces: list[Piece] = []
+    nodes: dict[int, ast.AST] = {}
+    source.top_ = set()
     for stmt in tree.body:
-        start, end = _span(stmt)
-        if isinstance(stmt, ast.ClassDef) and stmt.body:
-            header = copy.copy(stmt)
-            header.body = []
-            names = frozenset({stmt.name})
-            first = _span(stmt.body[0])[0]
-            yield f"class {stmt.name}", header, names, (start, max(start, first - 1))
-            for member in stmt.body:
-                yield f"in {stmt.name}", member, names, _span(member)
-        else:
-            yield "", stmt, _bound(stmt), (start, end)
-
-
-def _span(node: ast.stmt) -> tuple[int, int]:
-    decorators = getattr(node, "decorator_list", None) or []
-    start = min([node.lineno, *(d.lineno for d in decorators)])
-    return start, node.end_lineno or node.lineno
-
-
-def _bound(stmt: ast.stmt) -> frozenset[str]:
-    """Top-level names a statement binds (inside if/try/with/for too, never inside a def)."""
-    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return frozenset({stmt.name})
-    found: set[str] = set()
-    stack: list[ast.AST] = [stmt]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            found.add(node.name)
-            continue
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            found.update(a.asname or a.name.split(".")[0] for a in node.names if a.name != "*")
-        for target in _targets(node):
-            found.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
-        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-            stack.extend(getattr(node, field, None) or ())
-    return frozenset(found)
-
-
-def _targets(node: ast.AST) -> list[ast.expr]:
-    if isinstance(node, ast.Assign):
-        return list(node.targets)
-    if isinstance(node, ast.AnnAssign | ast.AugAssign | ast.For | ast.AsyncFor):
-        return [node.target]
-    if isinstance(node, ast.With):
-        return [item.optional_vars for item in node.items if item.optional_vars is not None]
-    return []
-
-
-def _params(node: ast.stmt) -> frozenset[str]:
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        return frozenset(a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs])
-    return frozenset()
-
-
-def _fingerprints(pieces: tuple[Piece, ...]) -> tuple[dict[str, str], dict[str, list[Piece]]]:
-    """Each top-level name's fingerprint (from the pieces that define it), and those pieces."""
-    by_name: dict[str, list[Piece]] = {}
-    for p in pieces:
-        for name in p.names:
-            by_name.setdefault(name, []).append(p)
-    defs = {
-        name: found[0].key if len(found) == 1 else "\1".join(p.key for p in found) for name, found in by_name.items()
-    }
-    return defs, by_name
-
-
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
-
-
-def _tree_key(context: str, node: ast.stmt) -> str:
-    # Docstrings are collapsed in place: nothing else reads them from these trees.
-    for item in statements(node):
-        body = getattr(item, "body", None)
-        if isinstance(item, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and body:
-            first = body[0]
-            value = first.value if isinstance(first, ast.Expr) else None
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                # A reformatter re-indents docstrings; what they say is what counts.
-                value.value = " ".join(value.value.split())
-    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-        node.value.value = " ".join(node.value.value.split())
-    return "\2" + _digest(f"{context}\0{ast.dump(node)}")
+        start, end = span(stmt)
+        names = bound(stmt)
+        source.top_ |= names
+        kind = (
+            CLASS if isinstance(stmt, ast.ClassDef) else IMPORT if isinstance(stmt, ast.Import | ast.ImportFrom) else ""
+        )
+        name = stmt.name if isinstance(stmt, ast.ClassDef) else ""
+        nodes[piece_index(start)] = stmt
+        pieces.append(top_piece(piece_index(start), source.text_of((start, end)), names, (start, end), kind, name))
+    return ModuleFacts(source, tuple(pieces), nodes)
 
 
 __all__ = ["ALL", "MODULE", "Binding", "ModuleFacts", "Piece", "Ref", "is_test", "module_facts"]
