@@ -23,6 +23,7 @@ from typing import Any
 
 import tomli_w
 
+from wtorch import tomlfile
 from wtorch.choices import Mark
 from wtorch.errors import LockHeldError, UsageError
 from wtorch.oplog import Operation, Push, RefMove, Step, operation_from_dict, operation_to_dict
@@ -192,10 +193,10 @@ def _without_older_entries(text: str) -> dict[str, Any] | None:
     first, last = text.find(_ENTRY), text.rfind(_ENTRY)
     if first < 0:
         return None
-    data = tomllib.loads(text[: first + 1])
+    data = tomlfile.loads(text[: first + 1])
     if "operations" in data:
         return None
-    data["operations"] = tomllib.loads(text[last + 1 :]).get("operations", [])
+    data["operations"] = tomlfile.loads(text[last + 1 :]).get("operations", [])
     return data
 
 
@@ -229,7 +230,7 @@ class StateStore:
             text = self.path.read_text(encoding="utf-8")
             data = None if log else _without_older_entries(text)
             cut = data is not None
-            data = data if data is not None else tomllib.loads(text)
+            data = data if data is not None else tomlfile.loads(text)
         except FileNotFoundError:
             return State()
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:

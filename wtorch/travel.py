@@ -14,7 +14,7 @@ from typing import Any
 
 import tomli_w
 
-from wtorch import git
+from wtorch import git, tomlfile
 from wtorch.errors import GitError, UsageError
 from wtorch.state import State
 
@@ -55,7 +55,7 @@ def read_remote(repo: git.RepoInfo, remote: str) -> tuple[dict[str, Any] | None,
         return None, None
     text = git.refs.read_file_at(cwd, commit, FILE)
     try:
-        return (tomllib.loads(text) if text else None), commit
+        return (tomlfile.loads(text) if text else None), commit
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{remote_ref(remote)}:{FILE} is damaged ({exc})") from None
 

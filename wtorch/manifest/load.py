@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from wtorch import graph
+from wtorch import graph, tomlfile
 from wtorch.choices import CountMode, Strategy
 from wtorch.errors import ManifestError
 from wtorch.globs import compile_glob
@@ -53,7 +53,7 @@ def load_manifest(path: Path, *, root: Path, repo_name: str, display: str | None
 def parse_manifest(text: str, *, path: Path, root: Path, repo_name: str, display: str | None = None) -> Manifest:
     display = display or str(path)
     try:
-        data = tomllib.loads(text)
+        data = tomlfile.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError([_syntax_problem(display, str(exc))]) from None
     except RecursionError:
