@@ -313,6 +313,23 @@ def test_branches_with_different_gitattributes_each_get_their_own(repo: Repo) ->
     assert [f.path for f in root.excluded] == ["api/x.go"] and root.lines == 1
 
 
+def test_a_branch_that_deletes_or_moves_a_gitattributes_is_judged_by_its_tip(repo: Repo) -> None:
+    """A tip's `.gitattributes` are its merge-base's with the branch's own changes applied."""
+    repo.commit("base", {"gen/.gitattributes": "* linguist-generated\n", "gen/x.txt": "x\n", "other/z.txt": "z\n"})
+    repo.git("checkout", "-q", "-b", "dropped")
+    repo.git("rm", "-q", "gen/.gitattributes")
+    repo.commit("no longer generated", {"gen/x.txt": lines(4)})
+    repo.git("checkout", "-q", "-b", "moved", "main")
+    (repo.path / "other").mkdir(exist_ok=True)
+    repo.git("mv", "gen/.gitattributes", "other/.gitattributes")
+    repo.commit("the other way round", {"gen/x.txt": lines(5), "other/z.txt": lines(6)})
+    repo.git("checkout", "-q", "main")
+    dropped, moved = count_many(repo.path, [("main", "dropped"), ("main", "moved")])
+    assert dropped.excluded == () and dropped.lines == 4 + 1 + 1  # x.txt (+4 -1), the deleted attributes file
+    assert [f.path for f in moved.excluded] == ["other/.gitattributes", "other/z.txt"]  # it marks itself too
+    assert moved.lines == (5 + 1)  # gen/x.txt; the rename itself changes no line
+
+
 def test_a_branch_already_in_its_base_counts_nothing(repo: Repo) -> None:
     branch(repo, "topic", {"x.py": lines(4)})
     repo.git("merge", "-q", "--ff-only", "topic")

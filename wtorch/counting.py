@@ -18,6 +18,7 @@ from wtorch.errors import UsageError
 from wtorch.git import diff
 from wtorch.git.ancestry import Ancestry
 from wtorch.globs import Glob, compile_glob
+from wtorch.process import parallel_map
 
 LOCK_FILES = frozenset(
     {
@@ -120,8 +121,8 @@ def count_many(
 
     One call resolves every ref, one `rev-list` per distinct base finds the merge-bases (`ancestry`,
     when the caller has one, remembers them), `diff-tree --stdin` diffs many branches per process,
-    one `cat-file` reads every header and `.gitattributes`, one `check-attr` per distinct attribute
-    view answers for all paths.
+    one `ls-tree` per merge-base finds the `.gitattributes`, one `cat-file` reads every header, one
+    `check-attr` per distinct attribute view answers for all paths.
     """
     if count not in [mode.value for mode in CountMode]:
         raise UsageError(f"unknown count mode {count!r}: use 'changed' or 'added'")
@@ -145,7 +146,7 @@ def count_many(
             raise UsageError(f"'{branch}' and '{base}' have no common history, so there is no change to count")
     ranges = [(fork or "", tip) for fork, tip in zip(forks, tips, strict=True)]
     changes = diff.numstat_many(top, ranges)
-    attributes, heads = _facts(top, tips, changes, rules)
+    attributes, heads = _facts(top, [fork for fork, _ in ranges], changes, rules)
     return [
         _assemble(pair, rng, entries, attrs, heads, count, rules)
         for pair, rng, entries, attrs in zip(pairs, ranges, changes, attributes, strict=True)
@@ -205,28 +206,47 @@ def _assemble(
 
 
 def _facts(
-    top: Path, tips: Sequence[str], changes: Sequence[Sequence[diff.DiffEntry]], rules: _Rules
+    top: Path, forks: Sequence[str], changes: Sequence[Sequence[diff.DiffEntry]], rules: _Rules
 ) -> tuple[list[Attributes], dict[str, bytes]]:
     """Per branch the attributes as of its tip; per blob the first bytes, where a generated header would be.
 
-    One cat-file call reads both every candidate `.gitattributes` of every tip and the blob heads.
-    A deleted file's head comes from the merge-base side: deleting generated code is free too.
+    A tip's `.gitattributes` files are its merge-base's (one `ls-tree` per distinct merge-base, for
+    every directory any of its branches changed something in) with the branch's own changes to them
+    applied. One cat-file call reads the blob heads; a deleted file's head comes from the merge-base
+    side: deleting generated code is free too.
     """
     candidates = [diff.attribute_files([e.path for e in entries]) for entries in changes]
+    wanted: dict[str, dict[str, None]] = {}
+    for fork, files in zip(forks, candidates, strict=True):
+        wanted.setdefault(fork, {}).update(dict.fromkeys(files))
+    found = parallel_map(lambda item: diff.blobs_at(top, item[0], list(item[1])), list(wanted.items()))
+    at_fork = dict(zip(wanted, found, strict=True))
+    views = []
+    for fork, files, entries in zip(forks, candidates, changes, strict=True):
+        present = _changed_by(dict(at_fork[fork]), entries)
+        views.append({path: present.get(path) for path in files})
     blobs = [
         _blob_of(e)
         for entries in changes
         for e in entries
         if rules.defaults and e.added is not None and _blob_of(e) and not rules.globbed(e.path)
     ]
-    attribute_specs = [f"{tip}:{path}" for tip, files in zip(tips, candidates, strict=True) for path in files]
-    specs = list(dict.fromkeys(attribute_specs + blobs))
+    specs = list(dict.fromkeys(blobs))
     read = dict(zip(specs, diff.read_heads(top, specs, limit=HEADER_BYTES), strict=True))
     heads = {oid: blob.head for oid in blobs if (blob := read[oid]) is not None}
-    views = []
-    for tip, files in zip(tips, candidates, strict=True):
-        views.append({path: blob.oid if (blob := read[f"{tip}:{path}"]) else None for path in files})
     return _attributes(top, views, changes), heads
+
+
+def _changed_by(present: dict[str, str], entries: Sequence[diff.DiffEntry]) -> dict[str, str]:
+    """The `.gitattributes` blobs by path at the merge-base, as the branch's change leaves them."""
+    for e in entries:
+        if e.old_path is not None and e.status == "R":
+            present.pop(e.old_path, None)
+        if e.status == "D" or e.new_mode == diff.GITLINK_MODE:
+            present.pop(e.path, None)
+        elif e.path.rsplit("/", 1)[-1] == ".gitattributes":
+            present[e.path] = e.new_blob
+    return present
 
 
 def _attributes(

@@ -238,6 +238,20 @@ def read_heads(cwd: Path, specs: Sequence[str], *, limit: int) -> list[Blob | No
     return found
 
 
+def blobs_at(cwd: Path, commit: str, paths: Sequence[str]) -> dict[str, str]:
+    """path -> blob id, for those of `paths` that are blobs (files or links) in `commit`: one `ls-tree`
+    (per thousand paths), paths taken literally."""
+    found: dict[str, str] = {}
+    for k in range(0, len(paths), 1000):
+        out = run(["--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--", *paths[k : k + 1000]], cwd=cwd)
+        for record in out.fields():
+            meta, _, path = record.partition("\t")
+            _, kind, oid = meta.split(" ")
+            if kind == "blob":
+                found[path] = oid
+    return found
+
+
 def check_attr(
     cwd: Path, paths: Sequence[str], attributes: Sequence[str], *, gitattributes: Mapping[str, str]
 ) -> dict[str, dict[str, str]]:

@@ -125,7 +125,7 @@ def _drawn(title: str, columns: Sequence[Column], rows: Sequence[Sequence[str]],
 
     if any("\n" in cell for row in rows for cell in row):
         return None
-    cells = [[Text.from_markup(cell) for cell in row] for row in rows]
+    cells = [[Text.from_markup(cell) if "[" in cell else Text(cell) for cell in row] for row in rows]
     widths = [max([cell_len(c.name), *(row[i].cell_len for row in cells)]) for i, c in enumerate(columns)]
     if sum(w + 3 for w in widths) + 1 > room and not is_wide():
         return None
