@@ -178,6 +178,9 @@ def test_5_the_work_of_a_killed_run_can_be_undone(tmp_path: Path, server: Any) -
     _, k = kill_at(kit, "update-ref", nth=2)
     kit.fresh()
     assert kit.process({"WTORCH_FAULT_AT": k}) == -9
+    code, shown = scenarios.wtorch(kit.repo, "log")  # the killed run, from its journal
+    assert code == 0 and "wtorch create-wave 1  (unfinished: cut short, or still running)" in shown, shown
+    assert [(o["command"], o["interrupted"]) for o in log(kit.repo)] == [("create-wave 1", True)]
     code, output = scenarios.wtorch(kit.repo, "undo")
     assert code == 0, output
     assert kit.repo.branches() == ["main"] and not (kit.work / "repo-worktrees" / "a").exists()

@@ -279,7 +279,7 @@ class StateStore:
         tmp.write_text(json.dumps(data), encoding="utf-8")
         os.replace(tmp, self.journal_path)
 
-    def _absorb_journal(self, state: State) -> None:
+    def absorb_journal(self, state: State) -> None:
         """An entry a killed run journalled after the state file was last written takes its place in the log."""
         try:
             data = json.loads(self.journal_path.read_text(encoding="utf-8"))
@@ -321,7 +321,7 @@ class StateStore:
             for leftover in [*self.dir.glob(".state.*.tmp"), *self.dir.glob(".journal.*.tmp")]:
                 leftover.unlink(missing_ok=True)
             state = self.read()
-            self._absorb_journal(state)
+            self.absorb_journal(state)
             try:
                 with held_by_children(fd):
                     yield state

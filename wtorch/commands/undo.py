@@ -55,7 +55,11 @@ class UndoResult:
 
 
 def run_log(repo: git.RepoInfo) -> LogReport:
-    return LogReport(tuple(reversed(StateStore(repo.common_dir).read().operations)))
+    """Newest first, with the entry a run killed since the state file was written (from its journal)."""
+    store = StateStore(repo.common_dir)
+    state = store.read()
+    store.absorb_journal(state)  # in memory only: the next mutating command resolves it
+    return LogReport(tuple(reversed(state.operations)))
 
 
 def run_undo(repo: git.RepoInfo, *, copies: Sequence[str] = (), argv: Sequence[str] = ("undo",)) -> UndoResult:

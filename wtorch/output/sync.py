@@ -52,11 +52,14 @@ def render_sync(result: SyncReport) -> None:
 
 
 def render_log(log: LogReport) -> None:
+    from rich.markup import escape
+
     out = console()
     if not log.operations:
         out.print("The operations log is empty.")
     for op in log.operations:
-        out.print(f"[bold]{op.number}[/] {op.at}  wtorch {op.command}", markup=True)
+        unfinished = "" if op.finished else "  [yellow](unfinished: cut short, or still running)[/]"
+        out.print(f"[bold]{op.number}[/] {op.at}  wtorch {escape(op.command)}{unfinished}", markup=True)
         for m in op.refs:
             before, after = (m.before or "-")[:10], (m.after or "-")[:10]
             out.print(f"    {m.ref}: {before} -> {after}", markup=False)
