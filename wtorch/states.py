@@ -105,11 +105,11 @@ def _without_branch(facts: Facts, name: str, record: EffortRecord | None, eviden
 
 
 def merged_into_base(
-    facts: Facts, tip: str, record: EffortRecord | None, branch: str, evidence: Evidence | None = None
+    facts: Facts, tip: str, record: EffortRecord | None, branch: str, evidence: Evidence
 ) -> MergedHow | None:
     """Merged (an ancestor of the base), squash-merged (its change is in the base), or None."""
     for base in facts.base_shas:
-        if evidence is not None and not evidence.may_be_merged(base, tip):
+        if not evidence.may_be_merged(base, tip):
             continue
         how = _merged_into(facts, tip, record, branch, base)
         if how:
@@ -190,9 +190,7 @@ def recorded_base(facts: Facts, record: EffortRecord | None) -> str:
 def derive_all(manifest: Manifest, facts: Facts) -> dict[str, View]:
     """Every effort's state and placement, in manifest order; per-branch git work in parallel."""
     states, placements = _placements(manifest, facts)
-    bases = {
-        e.id: placements[e.id].base or recorded_base(facts, facts.state.efforts.get(e.id)) for e in manifest.efforts
-    }
+    bases = _bases(manifest, facts, placements)
     facts.ancestry.prefetch(
         (facts.branches[bases[i]].sha, d.sha) for i, d in states.items() if d.sha and bases[i] in facts.branches
     )
@@ -211,8 +209,16 @@ def derive_all(manifest: Manifest, facts: Facts) -> dict[str, View]:
         final = EffortState.ACTIVE if derived.state == EffortState.CREATED and ahead > 0 else derived.state
         return View(effort, final, derived.branch, derived.sha, placement, base, ahead, behind, derived.merged_how)
 
-    views = parallel_map(measure, list(manifest.efforts), jobs=8)
-    return {v.effort.id: v for v in views}
+    # No git call is left per effort (the prefetch above answered them all): a plain loop.
+    return {e.id: measure(e) for e in manifest.efforts}
+
+
+def _bases(manifest: Manifest, facts: Facts, placements: dict[str, graph.Placement]) -> dict[str, str]:
+    """Effort id -> what its branch is measured against: its placement's base, else the base recorded
+    at creation or the last sync."""
+    return {
+        e.id: placements[e.id].base or recorded_base(facts, facts.state.efforts.get(e.id)) for e in manifest.efforts
+    }
 
 
 def effort_bases(manifest: Manifest, facts: Facts) -> dict[str, str]:
@@ -222,10 +228,4 @@ def effort_bases(manifest: Manifest, facts: Facts) -> dict[str, str]:
     """
     parents = {d for e in manifest.efforts for d in e.depends_on}
     states, placements = _placements(manifest, facts, only=parents)
-    bases = {}
-    for effort in manifest.efforts:
-        if states[effort.id].sha is None:
-            continue
-        record = facts.state.efforts.get(effort.id)
-        bases[effort.id] = placements[effort.id].base or recorded_base(facts, record)
-    return bases
+    return {i: base for i, base in _bases(manifest, facts, placements).items() if states[i].sha is not None}

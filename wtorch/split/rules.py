@@ -89,25 +89,21 @@ def python_edges(files: Iterable[ChangedFile], sides: Sides, understood: Iterabl
 
 def _difference(new: ModuleFacts | None, old: ModuleFacts | None) -> tuple[list[Piece], list[Piece]]:
     """Pieces only at the tip, and pieces only at the merge-base (by fingerprint, with counts)."""
-    before: dict[str, int] = defaultdict(int)
-    for p in old.pieces if old else ():
-        before[p.key] += 1
-    added = []
-    for p in new.pieces if new else ():
-        if before[p.key] > 0:
-            before[p.key] -= 1
+    return _unmatched(new, old), _unmatched(old, new)
+
+
+def _unmatched(these: ModuleFacts | None, others: ModuleFacts | None) -> list[Piece]:
+    """The pieces of `these` left over once each is matched with one of the same fingerprint in `others`."""
+    left: dict[str, int] = defaultdict(int)
+    for p in others.pieces if others else ():
+        left[p.key] += 1
+    unmatched = []
+    for p in these.pieces if these else ():
+        if left[p.key] > 0:
+            left[p.key] -= 1
         else:
-            added.append(p)
-    after: dict[str, int] = defaultdict(int)
-    for p in new.pieces if new else ():
-        after[p.key] += 1
-    dropped = []
-    for p in old.pieces if old else ():
-        if after[p.key] > 0:
-            after[p.key] -= 1
-        else:
-            dropped.append(p)
-    return added, dropped
+            unmatched.append(p)
+    return unmatched
 
 
 def _fixtures(piece: Piece, facts: ModuleFacts, path: str, sides: Sides) -> Iterator[Ref]:
