@@ -91,6 +91,20 @@ def wtorch_process(repo: Repo, *args: str, **popen: object) -> subprocess.Popen[
     )
 
 
+def killed_when(repo: Repo, marker: Path, *args: str, **popen: object) -> None:
+    """Run wtorch ARGS as a process group of its own and SIGKILL the whole group (git with it, as a
+    terminal's kill would) once `marker` exists: a hook or filter writes it while git is mid-way."""
+    import os
+    import signal
+
+    proc = wtorch_process(repo, *args, start_new_session=True, **popen)
+    try:
+        assert wait_for(marker)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+
+
 def lines(n: int, word: str = "line") -> str:
     """n distinct lines of text."""
     return "".join(f"{word} {i}\n" for i in range(n))

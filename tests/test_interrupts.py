@@ -22,7 +22,16 @@ import pytest
 
 from tests import scenarios
 from tests.forkserver import ForkServer
-from tests.gitutil import Repo, efforts, lines, stop_in_a_rebase, wait_for, worktree_root, wt, wtorch_process
+from tests.gitutil import (
+    Repo,
+    efforts,
+    killed_when,
+    lines,
+    stop_in_a_rebase,
+    worktree_root,
+    wt,
+    wtorch_process,
+)
 from tests.killpoints import Kit, check
 from tests.snapshot import differences, leftovers, snapshot
 
@@ -84,12 +93,7 @@ def test_3_create_wave_killed_inside_worktree_add_is_repaired(project: Any, tmp_
     repo.git("config", "filter.slow.smudge", f"touch {marker}; sleep 60; cat")
     (repo.path / ".git" / "info").mkdir(exist_ok=True)
     (repo.path / ".git" / "info" / "attributes").write_text("*.slow filter=slow\n")
-    proc = wtorch_process(repo, "create-wave", "1", start_new_session=True)
-    try:
-        assert wait_for(marker)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
+    killed_when(repo, marker, "create-wave", "1")
     entry = repo.path / ".git" / "worktrees" / "a"
     assert (entry / "locked").read_text().strip() == "initializing"
     if head == "null":
@@ -276,12 +280,7 @@ def test_10_lock_files_a_killed_step_left_are_removed(project: Any, tmp_path: Pa
     hook.write_text(f'#!/bin/sh\nif [ "$1" = prepared ]; then touch {marker}; sleep 60; fi\n')
     hook.chmod(0o755)
     repo.git("config", "core.hooksPath", str(hooks))
-    proc = wtorch_process(repo, "create-wave", "1", start_new_session=True)
-    try:
-        assert wait_for(marker)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
+    killed_when(repo, marker, "create-wave", "1")
     repo.git("config", "--unset", "core.hooksPath")
     assert leftovers(repo.path / ".git") == ["refs/heads/feature/demo/a.lock"]
     rerun = wtorch_process(repo, "create-wave", "1")

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.gitutil import Repo, efforts, stop_in_a_rebase, wait_for, wt, wtorch_process
+from tests.gitutil import Repo, efforts, killed_when, stop_in_a_rebase, wait_for, wt, wtorch_process
 from tests.test_status import by_id, status
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,6 +152,9 @@ def test_merge_strategy(cli: Any, project: Any) -> None:
     code, rows = sync(cli, repo)
     assert code == 0 and rows["a"]["result"] == "synced"
     assert repo.git("rev-list", "--parents", "-1", "feature/demo/a").split()[1:] == [tip, repo.rev("main")]
+    # The merge commit names what was merged into what (not "Merge commit '84bf2313…'").
+    subject = repo.git("log", "-1", "--format=%s", "feature/demo/a").strip()
+    assert subject == "Merge main into feature/demo/a (wtorch sync)"
 
 
 def test_push_uses_a_lease(cli: Any, project: Any, make_repo: Any) -> None:
@@ -262,12 +265,7 @@ def test_killed_in_the_middle_of_a_rebase_the_next_run_aborts_it_and_syncs(cli: 
     hook.write_text(f"#!/bin/sh\ntouch {repo.path / '.git' / 'packed-refs.lock'}\ntouch {marker}\nsleep 60\n")
     hook.chmod(0o755)
     repo.git("config", "core.hooksPath", str(hooks))
-    proc = wtorch_process(repo, "sync", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        assert wait_for(marker)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    killed_when(repo, marker, "sync", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     repo.git("config", "--unset", "core.hooksPath")
     assert repo.rev("feature/demo/a") == tip  # the branch ref only moves when a rebase finishes
     assert by_id(status(cli, repo))["a"]["worktree_state"] == "rebase in progress"
