@@ -117,6 +117,37 @@ def test_3_create_wave_killed_inside_worktree_add_is_repaired(project: Any, tmp_
     repo.fsck()
 
 
+def test_3_a_rebase_killed_while_it_checks_out_the_new_base_leaves_no_file_behind(
+    cli: Any, project: Any, tmp_path: Path
+) -> None:
+    """Killed while git writes the new base's files (a slow filter on the last one): the files
+    written before it are in the worktree, but not yet in its index. `git rebase --abort` keeps
+    them, as untracked files; the recovery takes away those git wrote for the step (the new base's
+    content, made since the step began), so the re-run does not find the worktree dirty."""
+    repo = project(efforts('id = "a"'))
+    repo.commit("ignore", {".gitignore": "*.log\n"})
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    a = wt(repo, "a")
+    a.commit("mine", {"mine.txt": "mine\n"})
+    (a.path / "notes.log").write_text("ignored: kept\n")
+    repo.commit("upstream", {"a-new.txt": "new\n", "b-new.txt": "new too\n", "z.slow": "slow\n"})
+    marker = tmp_path / "checking-out"
+    repo.git("config", "filter.slow.smudge", f"touch {marker}; sleep 60; cat")
+    (repo.path / ".git" / "info").mkdir(exist_ok=True)
+    (repo.path / ".git" / "info" / "attributes").write_text("*.slow filter=slow\n")
+    killed_when(repo, marker, "sync")
+    assert (a.path / "a-new.txt").exists()  # what the killed checkout had written
+    repo.git("config", "--unset", "filter.slow.smudge")
+    rerun = wtorch_process(repo, "sync", "--json")
+    out, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, out + err
+    assert [o["result"] for o in json.loads(out)["efforts"]] == ["synced"]
+    assert a.git("status", "--porcelain").strip() == ""
+    assert (a.path / "notes.log").read_text() == "ignored: kept\n"
+    assert (a.path / "a-new.txt").read_text() == "new\n"
+    repo.fsck()
+
+
 def test_4_a_copy_killed_half_way_is_never_taken_as_done(project: Any) -> None:
     header = 'version = 1\n[project]\nname = "demo"\n[worktree]\ncopy = ["data"]\n'
     repo = project(efforts('id = "a"'), header=header)

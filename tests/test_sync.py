@@ -452,3 +452,53 @@ def test_worktrees_with_submodules_can_be_removed_and_undone(cli: Any, project: 
     removed = cli("-C", repo.path, "remove", "a")
     assert removed.exit_code == 0, removed.output
     assert not wt(repo, "a").path.exists() and "feature/demo/a" in repo.branches()
+
+
+def _three_to_sync(cli: Any, project: Any, marks: Path, wait: float) -> Repo:
+    """a and b, independent, and c stacked on a, each a commit behind main. Each rebase, as it ends,
+    leaves a mark, waits up to `wait` seconds for both a's and b's, then notes which marks it saw."""
+    repo = project(efforts('id = "a"', 'id = "b"', 'id = "c"\ndepends_on = ["a"]'))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    wt(repo, "a").commit("a", {"a.txt": "a\n"})
+    wt(repo, "b").commit("b", {"b.txt": "b\n"})
+    assert cli("-C", repo.path, "create-wave", "2").exit_code == 0
+    wt(repo, "c").commit("c", {"c.txt": "c\n"})
+    repo.commit("upstream", {"up.txt": "up\n"})
+    marks.mkdir()
+    hook = repo.path / ".git" / "hooks" / "post-rewrite"
+    hook.write_text(
+        "#!/bin/sh\n"
+        f'm={marks}; me=$(basename "$PWD"); touch "$m/$me"\n'
+        f"for i in $(seq {int(wait * 20)}); do "
+        '[ -e "$m/a" ] && [ -e "$m/b" ] && break; sleep 0.05; done\n'
+        'ls "$m" | grep -v seen | sort | tr "\\n" " " > "$m/$me.seen"\n'
+    )
+    hook.chmod(0o755)
+    return repo
+
+
+def test_efforts_stacked_on_none_of_each_other_are_rebased_side_by_side(cli: Any, project: Any, tmp_path: Path) -> None:
+    """a's and b's rebases meet (run one after the other, the first would see only its own mark);
+    c, stacked on a, starts only once a is rebased, and from a's new tip."""
+    marks = tmp_path / "marks"
+    repo = _three_to_sync(cli, project, marks, wait=20)
+    code, rows = sync(cli, repo)
+    assert code == 0 and {r["result"] for r in rows.values()} == {"synced"}
+    assert (marks / "a.seen").read_text().split() == ["a", "b"]
+    assert (marks / "b.seen").read_text().split() == ["a", "b"]
+    assert (marks / "c.seen").read_text().split() == ["a", "b", "c"]
+    # c went onto a's new tip, with only its own commit replayed.
+    assert repo.git("rev-parse", "feature/demo/c~1").strip() == repo.rev("feature/demo/a")
+    assert list(rows) == ["a", "b", "c"]
+    no_operation_in_progress(repo)
+    repo.fsck()
+
+
+def test_jobs_1_syncs_one_effort_at_a_time(cli: Any, project: Any, tmp_path: Path) -> None:
+    marks = tmp_path / "marks"
+    repo = _three_to_sync(cli, project, marks, wait=1)
+    code, rows = sync(cli, repo, "--jobs", "1")
+    assert code == 0 and {r["result"] for r in rows.values()} == {"synced"}
+    assert (marks / "a.seen").read_text().split() == ["a"]
+    assert (marks / "b.seen").read_text().split() == ["a", "b"]
+    assert cli("-C", repo.path, "sync", "--jobs", "0").exit_code == 2

@@ -85,6 +85,20 @@ def topological_order(deps: Deps) -> list[str]:
     return order
 
 
+def rounds(deps: Deps, wanted: Iterable[str]) -> list[list[str]]:
+    """The wanted nodes in rounds: each one round after the last wanted node it depends on (so a
+    round's nodes depend on none of each other); topological order within a round."""
+    chosen = set(wanted)
+    depth: dict[str, int] = {}
+    for node in topological_order(deps):
+        if node in chosen:
+            depth[node] = 1 + max((depth[d] for d in _known(deps, node) if d in depth), default=-1)
+    found: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    for node, level in depth.items():
+        found[level].append(node)
+    return found
+
+
 @dataclass(frozen=True)
 class WaveConflict:
     effort: str

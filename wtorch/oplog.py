@@ -11,6 +11,7 @@ entry, so one `undo` takes back the interrupted run and its re-run together.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
@@ -81,11 +82,14 @@ class Operation:
     """For an undo: the number of the entry it takes back."""
     journal: Callable[[Operation], None] | None = field(default=None, repr=False, compare=False)
     """Writes the entry where a killed run's successor finds it (set by the operation frame)."""
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    """Held while the entry changes or is journalled: sync runs several steps at once."""
 
     def save(self) -> None:
         """Record the intent noted so far, before the step it announces runs."""
         if self.journal is not None:
-            self.journal(self)
+            with self.lock:
+                self.journal(self)
 
     def moved(self, ref: str) -> RefMove | None:
         return next((m for m in self.refs if m.ref == ref), None)
@@ -93,13 +97,14 @@ class Operation:
     def move(self, ref: str, before: str | None, after: str | None) -> None:
         """Note that `ref` goes from `before` to `after`; a ref this entry moved already keeps its first
         `before` (a re-run continuing an interrupted entry moves the same refs again)."""
-        earlier = self.moved(ref)
-        if earlier is None:
-            self.refs.append(RefMove(ref, before, after))
-            return
-        earlier.after = after
-        if earlier.before == earlier.after:
-            self.refs.remove(earlier)
+        with self.lock:
+            earlier = self.moved(ref)
+            if earlier is None:
+                self.refs.append(RefMove(ref, before, after))
+                return
+            earlier.after = after
+            if earlier.before == earlier.after:
+                self.refs.remove(earlier)
 
     def created(self, path: str) -> None:
         if path not in self.worktrees_created:
@@ -116,16 +121,19 @@ class Operation:
         """Journal the step before it runs; it leaves the entry when it is over, however it ended
         short of a kill (what a kill leaves, the next run resolves)."""
         step = Step(kind, time.time(), **where)
-        self.steps.append(step)
-        self.save()
+        with self.lock:
+            self.steps.append(step)
+            self.save()
         try:
             yield step
         finally:
-            self.steps.remove(step)
+            with self.lock:
+                self.steps.remove(step)
 
 
 def operation_to_dict(op: Operation) -> dict[str, Any]:
-    data = {f.name: getattr(op, f.name) for f in fields(op) if f.name not in ("refs", "pushes", "steps", "journal")}
+    skipped = ("refs", "pushes", "steps", "journal", "lock")
+    data = {f.name: getattr(op, f.name) for f in fields(op) if f.name not in skipped}
     data["refs"] = [_drop_none(vars(m)) for m in op.refs]
     data["pushes"] = [_drop_none(vars(p)) for p in op.pushes]
     if op.steps:

@@ -98,7 +98,9 @@ def _clear_locks(common_dir: Path, worktree: Path | None, refs: list[str], start
 def _settle(common_dir: Path, state: State, op: Operation, step: Step, worktree: Path) -> None:
     """A rebase or merge the step started: aborted if git left it in progress, recorded if it ended."""
     if worktree.is_dir():
-        integrate.abandon_interrupted(worktree, step.kind, step.ref, step.before, step.started)
+        abandoned = integrate.abandon_interrupted(worktree, step.kind, step.ref, step.before, step.started)
+        if abandoned and step.onto:
+            integrate.sweep_leftovers(worktree, step.onto, step.started)
     if step.ref is None:
         return
     now_at = git.refs.resolve(common_dir, step.ref)

@@ -31,6 +31,15 @@ def sync(
     ] = False,
     push: Annotated[bool, typer.Option("--push", help="Push synced branches with --force-with-lease.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Predict (conflicts too); change nothing.")] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Efforts synced at once, when none stacks on another (default: twice the cores).",
+        ),
+    ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
 ) -> None:
     """The daily sync: every branch onto its base, parents first; a conflict is aborted and reported.
@@ -54,6 +63,7 @@ def sync(
             autostash=autostash,
             push=push,
             dry_run=dry_run,
+            jobs=jobs,
             progress=step,
             argv=ctx.obj.argv,
         )

@@ -10,13 +10,15 @@ only stops short of acting on them (it predicts the outcome with a trial merge i
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from wtorch import git, graph, targets, travel
 from wtorch.choices import EffortState, StepKind, Strategy, SyncResult
-from wtorch.commands.sync_result import FAILED, SyncOutcome, SyncReport
+from wtorch.commands.sync_result import FAILED, Decision, SyncOutcome, SyncReport, outcome_of, record_sync
 from wtorch.errors import GitError, UsageError
 from wtorch.facts import Facts, gather
 from wtorch.git import integrate
@@ -24,22 +26,12 @@ from wtorch.git.trial import commit_merge
 from wtorch.manifest import Effort, Manifest
 from wtorch.process import parallel_map
 from wtorch.safety import Hazard, worktree_problem
-from wtorch.state import EffortRecord, Operation, Push, State, StateStore, now
+from wtorch.state import EffortRecord, Operation, Push, State, StateStore
 from wtorch.states import View, derive_all
 
-
-@dataclass(frozen=True)
-class _Decision:
-    """Skip the effort (result and why), or move it onto `base`: `new_base` replayed from `upstream`."""
-
-    base: str
-    result: SyncResult | None = None
-    why: str = ""
-    holder: git.Worktree | None = None
-    new_base: str = ""
-    upstream: str = ""
-    catch_up: str = ""
-    """`<remote>/<branch>` when it has a colleague's commits this branch lacks: taken in first."""
+REBASE_JOBS = 2 * (os.cpu_count() or 1)
+"""Rebases (or merges) run side by side, in as many worktrees: git waits on files and its hooks a
+good part of the time, so twice the cores keeps them busy."""
 
 
 def run_sync(
@@ -52,13 +44,15 @@ def run_sync(
     autostash: bool = False,
     push: bool = False,
     dry_run: bool = False,
+    jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
     argv: Sequence[str] = ("sync",),
 ) -> SyncReport:
     chosen = targets.select(manifest, waves=waves, names=names)
     if push and not manifest.project.remote:
         raise UsageError("--push needs project.remote in the manifest")
-    run = _Run(manifest, repo, strategy or manifest.sync.strategy, autostash=autostash, push=push, dry_run=dry_run)
+    mode = strategy or manifest.sync.strategy
+    run = _Run(manifest, repo, mode, autostash=autostash, push=push, dry_run=dry_run, jobs=jobs or REBASE_JOBS)
     store = StateStore(repo.common_dir)
     if dry_run:
         return SyncReport(run.mode, True, tuple(run.all(chosen, store.read(log=False), None, progress)))
@@ -77,6 +71,7 @@ class _Run:
     autostash: bool
     push: bool
     dry_run: bool
+    jobs: int
     views: dict[str, View] = field(default_factory=dict)
     dirt: dict[Path, str | None] = field(default_factory=dict)
     """Why each worktree about to move cannot (uncommitted work), looked for in parallel up front."""
@@ -115,44 +110,60 @@ class _Run:
             zip((h.path for h in behind), parallel_map(lambda h: self._dirt(facts, h), behind), strict=True)
         )
         failed: set[str] = set()
-        outcomes = []
-        for effort in _ordered(self.manifest, chosen):
-            if progress:
-                progress(effort.id)
-            view = views[effort.id]
-            decision = self.decide(facts, view, state.efforts.get(effort.id), failed)
-            outcome = self.predict(facts, view, decision) if op is None else self.act(facts, view, decision, state, op)
-            if outcome.result in FAILED:
-                failed.add(effort.id)
-            elif outcome.result == SyncResult.SYNCED and outcome.after:
-                facts = facts.with_tip(view.branch, outcome.after)
-                if self.push and op is not None:
-                    self.publish(facts, outcome, op)
-            outcomes.append(outcome)
+        done: dict[str, SyncOutcome] = {}
+        for batch in _rounds(self.manifest, chosen):
+            # A round's efforts stack on none of each other: their rebases run side by side, each in
+            # its own worktree; what is stacked on them waits for the next round, and their new tips.
+            moved = parallel_map(partial(self.one, facts, state, op, failed, progress), batch, jobs=self.jobs)
+            for effort, outcome in zip(batch, moved, strict=True):
+                if outcome.result in FAILED:
+                    failed.add(effort.id)
+                elif outcome.result == SyncResult.SYNCED and outcome.after:
+                    facts = facts.with_tip(outcome.branch, outcome.after)
+                    if self.push and op is not None:
+                        self.publish(facts, outcome, op)
+                done[effort.id] = outcome
+        outcomes = [done[e.id] for e in _ordered(self.manifest, chosen)]
         if self.push and op is not None and remote:
             travel.publish(self.repo, remote, state)
         return outcomes
 
-    def decide(self, facts: Facts, view: View, record: EffortRecord | None, failed: set[str]) -> _Decision:
+    def one(
+        self,
+        facts: Facts,
+        state: State,
+        op: Operation | None,
+        failed: set[str],
+        progress: Callable[[str], None] | None,
+        effort: Effort,
+    ) -> SyncOutcome:
+        """Decide, then act (or, in a dry run, predict) for one effort."""
+        if progress:
+            progress(effort.id)
+        view = self.views[effort.id]
+        decision = self.decide(facts, view, state.efforts.get(effort.id), failed)
+        return self.predict(facts, view, decision) if op is None else self.act(facts, view, decision, state, op)
+
+    def decide(self, facts: Facts, view: View, record: EffortRecord | None, failed: set[str]) -> Decision:
         """Why this effort is skipped, or where it goes: the one decision the dry run shares."""
         base = self.base_ref(facts, view)
         skip = self.skip_reason(facts, view, failed)
         if skip is not None:
-            return _Decision(base, SyncResult.SKIPPED, skip)
+            return Decision(base, SyncResult.SKIPPED, skip)
         holder = facts.worktree_of(view.branch)
         assert holder is not None
         if base not in facts.branches:
-            return _Decision(base, SyncResult.SKIPPED, f"its base {base} does not exist")
+            return Decision(base, SyncResult.SKIPPED, f"its base {base} does not exist")
         new_base = facts.branches[base].sha
         catch_up = self.colleague_tip(facts, view)
         if not catch_up and facts.ancestry.relation(new_base, view.sha or "").up_to_date:
             # Nothing will touch the worktree, so what is uncommitted there does not matter.
-            return _Decision(base, SyncResult.UP_TO_DATE, f"already on {base}", new_base=new_base)
+            return Decision(base, SyncResult.UP_TO_DATE, f"already on {base}", new_base=new_base)
         dirty = self.dirty(facts, holder)
         if dirty is not None:
-            return _Decision(base, SyncResult.SKIPPED, dirty)
+            return Decision(base, SyncResult.SKIPPED, dirty)
         upstream = self.fork_point(facts, view, record, base)
-        return _Decision(base, holder=holder, new_base=new_base, upstream=upstream, catch_up=catch_up)
+        return Decision(base, holder=holder, new_base=new_base, upstream=upstream, catch_up=catch_up)
 
     def colleague_tip(self, facts: Facts, view: View) -> str:
         """`<remote>/<branch>`'s commit when it holds commits this branch has no equivalent of (someone
@@ -250,16 +261,17 @@ class _Run:
                 return remote_base
         return view.base
 
-    def act(self, facts: Facts, view: View, decision: _Decision, state: State, op: Operation) -> SyncOutcome:
-        outcome = _outcome(view, decision)
+    def act(self, facts: Facts, view: View, decision: Decision, state: State, op: Operation) -> SyncOutcome:
+        outcome = outcome_of(view, decision)
         if decision.result == SyncResult.SKIPPED:
             return outcome
-        record, ref = state.touch(op, view.effort.id), f"refs/heads/{view.branch}"
+        with op.lock:  # rebases of one round run side by side; the entry is shared
+            record, ref = state.touch(op, view.effort.id), f"refs/heads/{view.branch}"
         if decision.result == SyncResult.UP_TO_DATE or decision.holder is None:
             earlier = op.moved(ref)  # synced by the interrupted run this one continues: its result
             if earlier is not None and earlier.after == view.sha:
                 outcome.result, outcome.before, outcome.why = SyncResult.SYNCED, earlier.before, ""
-            _record(record, decision.base, decision.new_base, outcome.result, view.sha)
+            record_sync(record, decision.base, decision.new_base, outcome.result, view.sha)
             return outcome
         cwd, path = facts.repo.main_worktree, decision.holder.path
         moved = view
@@ -267,7 +279,7 @@ class _Run:
             # A colleague pushed to this branch: our commits go on top of theirs, neither side is lost.
             tracking = f"{self.manifest.project.remote}/{view.branch}"
             fork = git.refs.merge_base(cwd, view.sha or "", decision.catch_up) or decision.catch_up
-            with op.step(StepKind.REBASE, worktree=str(path), ref=ref, before=view.sha):
+            with op.step(StepKind.REBASE, worktree=str(path), ref=ref, before=view.sha, onto=decision.catch_up):
                 taken = integrate.rebase_onto(path, view.branch, decision.catch_up, fork, autostash=self.autostash)
             if not self.settled(facts, outcome, record, taken, f" taking {tracking}'s commits"):
                 return outcome
@@ -290,7 +302,7 @@ class _Run:
                 return outcome
         outcome.result = SyncResult.SYNCED
         op.move(ref, view.sha, outcome.after)
-        _record(record, decision.base, decision.new_base, SyncResult.SYNCED, outcome.after)
+        record_sync(record, decision.base, decision.new_base, SyncResult.SYNCED, outcome.after)
         return outcome
 
     def settled(
@@ -307,14 +319,14 @@ class _Run:
             return True
         if not result.conflicts:
             outcome.result, outcome.why = SyncResult.FAILED, f"{result.message}{doing}; left as it was"
-            _record(record, None, None, f"failed: {result.message}")
+            record_sync(record, None, None, f"failed: {result.message}")
             return False
         outcome.result, outcome.conflicts = SyncResult.CONFLICT, result.conflicts
         outcome.why = f"conflict in {', '.join(result.conflicts)}{doing}; left as it was"
-        _record(record, None, None, f"conflict: {', '.join(result.conflicts)}")
+        record_sync(record, None, None, f"conflict: {', '.join(result.conflicts)}")
         return False
 
-    def merge_target(self, facts: Facts, view: View, decision: _Decision) -> str:
+    def merge_target(self, facts: Facts, view: View, decision: Decision) -> str:
         """What the merge strategy merges: the new base, or, when the branch's fork point is not in the
         new base (its parent was squash-merged), a commit with the new base's tree and both as parents —
         telling git the base already holds the parent's change, so only the branch's own work meets it."""
@@ -325,9 +337,9 @@ class _Run:
         note = f"{decision.base} already holds what {view.branch} was built on ({decision.upstream[:12]})"
         return commit_merge(cwd, tree, [decision.new_base, decision.upstream], note, scratch=self.dry_run)
 
-    def predict(self, facts: Facts, view: View, decision: _Decision) -> SyncOutcome:
+    def predict(self, facts: Facts, view: View, decision: Decision) -> SyncOutcome:
         """--dry-run: the outcome of acting on `decision`, by a trial merge; nothing changes."""
-        outcome = _outcome(view, decision)
+        outcome = outcome_of(view, decision)
         if decision.result is not None:
             return outcome
         cwd, tip = facts.repo.main_worktree, view.sha or ""
@@ -370,9 +382,10 @@ class _Run:
         outcome.notes.append(f"pushed to {remote} (force-with-lease)")
 
 
-def _outcome(view: View, decision: _Decision) -> SyncOutcome:
-    result = decision.result or SyncResult.SKIPPED
-    return SyncOutcome(view.effort.id, view.branch, decision.base, view.sha, view.sha, result, decision.why)
+def _rounds(manifest: Manifest, chosen: list[Effort]) -> list[list[Effort]]:
+    """The chosen efforts in rounds, each one round after the last chosen effort it stacks on."""
+    by_id = {e.id: e for e in chosen}
+    return [[by_id[i] for i in batch] for batch in graph.rounds({e.id: e.depends_on for e in manifest.efforts}, by_id)]
 
 
 def _ordered(manifest: Manifest, chosen: list[Effort]) -> list[Effort]:
@@ -381,11 +394,3 @@ def _ordered(manifest: Manifest, chosen: list[Effort]) -> list[Effort]:
     wanted = {e.id for e in chosen}
     by_id = {e.id: e for e in manifest.efforts}
     return [by_id[i] for i in order if i in wanted]
-
-
-def _record(record: EffortRecord, base: str | None, commit: str | None, result: str, tip: str | None = None) -> None:
-    if base is not None and commit is not None:
-        record.base_ref, record.base_commit = base, commit
-    if tip is not None:
-        record.tip = tip
-    record.last_sync_at, record.last_sync_result = now(), result

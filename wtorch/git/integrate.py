@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,16 +95,16 @@ def merge(worktree: Path, new_base: str, *, autostash: bool, message: str | None
     return _settle(worktree, "merge", ["merge", "--no-edit", *words, *stash, "--end-of-options", new_base])
 
 
-def abandon_interrupted(worktree: Path, kind: str, ref: str | None, before: str | None, since: float) -> None:
+def abandon_interrupted(worktree: Path, kind: str, ref: str | None, before: str | None, since: float) -> bool:
     """A rebase or merge a killed wtorch started and git left in progress: aborted, so the branch and
     its files are as they were. One of another branch, or begun from another commit, is not wtorch's:
     left alone. When git cannot abort it (killed before it had written its state), the state is
     dropped and the branch checked out again: the worktree was clean when wtorch began (its
-    --autostash, if any, goes to `git stash list`)."""
+    --autostash, if any, goes to `git stash list`). True when there was one to abort."""
     if operation_in_progress(worktree) != kind:
-        return
+        return False
     if not _started_by(git_dir(worktree), kind, ref, before, since):
-        return
+        return False
     result = run([kind, "--abort"], cwd=worktree, check=False, env=_UNATTENDED)
     if operation_in_progress(worktree) == kind and kind == "rebase" and ref:
         run(["rebase", "--quit"], cwd=worktree, check=False, env=_UNATTENDED)
@@ -115,6 +116,46 @@ def abandon_interrupted(worktree: Path, kind: str, ref: str | None, before: str 
             f"wtorch was killed during a {kind} in {worktree} and cannot abort it ({result.stderr.strip()}); "
             f"run `git {kind} --abort` there",
         )
+    return True
+
+
+def sweep_leftovers(worktree: Path, onto: str, since: float) -> None:
+    """After aborting a rebase or merge that a kill cut short while git was writing `onto`'s files:
+    those it had written but not yet put in the index are untracked now, and the abort keeps them.
+    Each is taken away only when it is, byte for byte, `onto`'s file at that path and was written
+    since the step began (the worktree was clean then: sync moves no worktree with untracked files),
+    so nothing is lost that git does not hold."""
+    fresh = [
+        path
+        for untracked, path in changes(worktree)
+        if untracked and "\n" not in path and _written_since(worktree / path, since)
+    ]
+    theirs = tree_entries(worktree, onto, fresh) if fresh else {}
+    fresh = [path for path in fresh if path in theirs and theirs[path].kind == "blob" and theirs[path].mode != "120000"]
+    if not fresh:
+        return
+    hashed = run(["hash-object", "--stdin-paths"], cwd=worktree, stdin="".join(f"{p}\n" for p in fresh))
+    for path, oid in zip(fresh, hashed.stdout.split(), strict=True):
+        if oid == theirs[path].sha:
+            (worktree / path).unlink()
+            _prune_empty_parents(worktree, (worktree / path).parent)
+
+
+def _written_since(path: Path, since: float) -> bool:
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_mtime >= since - 1.0
+
+
+def _prune_empty_parents(worktree: Path, directory: Path) -> None:
+    while directory != worktree and worktree in directory.parents:
+        try:
+            directory.rmdir()  # only when empty
+        except OSError:
+            return
+        directory = directory.parent
 
 
 def _started_by(private: Path, kind: str, ref: str | None, before: str | None, since: float) -> bool:
