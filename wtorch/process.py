@@ -10,7 +10,6 @@ import contextlib
 import os
 import shlex
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -102,5 +101,7 @@ def parallel_map(func: Callable[[T], R], items: Sequence[T], *, jobs: int | None
     workers = min(jobs or 4 * (os.cpu_count() or 1), 32, len(items))
     if workers <= 1:
         return [func(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor  # (with logging, 5 ms): only when used
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(func, items))

@@ -13,15 +13,12 @@ import fcntl
 import json
 import os
 import shlex
-import socket
 import time
 import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import tomli_w
 
 from wtorch import tomlfile
 from wtorch.choices import Mark
@@ -258,6 +255,8 @@ class StateStore:
 
     def write(self, state: State) -> None:
         """Stage in a temporary file beside the target, then rename: readers see old or new, never half."""
+        import tomli_w  # only commands that write pay for its import
+
         assert not state.log_cut, "a state read without its log is never written back"
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = self.dir / f".state.{os.getpid()}.tmp"
@@ -348,7 +347,7 @@ class StateStore:
                 recovery.recover(self.dir.parent, state, previous)
             same = previous is not None and _essence(previous.command) == _essence(command)
             operation = previous if previous is not None and same else state.begin(command)
-            operation.pid, operation.host, operation.finished = os.getpid(), socket.gethostname(), False
+            operation.pid, operation.host, operation.finished = os.getpid(), os.uname().nodename, False
             operation.journal = lambda entry: self.journal(entry, state)
             finished = False
             try:
@@ -368,7 +367,7 @@ class StateStore:
                 if time.monotonic() >= deadline:
                     raise LockHeldError(self._holder_message()) from None
                 time.sleep(0.05)
-        holder = {"pid": os.getpid(), "host": socket.gethostname(), "command": command, "since": now()}
+        holder = {"pid": os.getpid(), "host": os.uname().nodename, "command": command, "since": now()}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(holder).encode(), 0)
 

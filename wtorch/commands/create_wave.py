@@ -15,11 +15,9 @@ from pathlib import Path
 from wtorch import git, targets
 from wtorch.choices import CreateResult, EffortState, StepKind
 from wtorch.commands.wave_result import CreateWaveResult, Outcome, SetupRun
-from wtorch.copying import copy_files
 from wtorch.errors import GitError, UsageError
 from wtorch.facts import Facts, gather
 from wtorch.manifest import Effort, Manifest
-from wtorch.runner import new_log_dir, run_command
 from wtorch.safety import Hazard, Problem, worktree_problem
 from wtorch.state import EffortRecord, Operation, Push, RefMove, State, StateStore, now
 from wtorch.states import View, derive_all
@@ -70,6 +68,8 @@ def run_create_wave(
         facts = gather(manifest, repo, state)
         planned = _plan(manifest, facts, efforts, force=force, push=push)
         setups = manifest.worktree.setup and any(j and (j.make_worktree or j.run_setup) for _, j in planned)
+        from wtorch.runner import new_log_dir
+
         logs = new_log_dir(repo.common_dir, f"create-wave-{wave}") if setups else None
         outcomes: list[Outcome] = []
         for outcome, job in planned:
@@ -268,6 +268,8 @@ def _execute(
     outcome.detail = _describe(job)
     outcome.notes.extend(job.notes)
     if job.make_worktree or job.run_setup:
+        from wtorch.copying import copy_files
+
         copies = copy_files(manifest.worktree.copy, repo.main_worktree, effort.worktree)
         outcome.copied, outcome.notes = copies.copied, outcome.notes + copies.notes
     if changed:
@@ -329,6 +331,8 @@ def _finish(manifest: Manifest, effort: Effort, outcome: Outcome, record: Effort
             outcome.detail = f"submodules: {exc.stderr.strip()}"
             record.setup = outcome.detail
             return
+    from wtorch.runner import run_command
+
     for n, command in enumerate(manifest.worktree.setup, start=1):
         log = logs / f"{effort.id}.{n}.log" if logs else None
         result = run_command(command, path, log=log)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -67,7 +66,7 @@ _INDEX_PREFIX = "wtorch-index-"
 def private_index(cwd: Path, common_dir: Path) -> Iterator[PrivateIndex]:
     """A temporary index file inside the git dir (same filesystem), removed afterwards. Its name
     carries the host and process that made it, so one a killed run left can be told apart."""
-    owner = f"{_INDEX_PREFIX}{socket.gethostname()}-{os.getpid()}-"
+    owner = f"{_INDEX_PREFIX}{os.uname().nodename}-{os.getpid()}-"
     fd, name = tempfile.mkstemp(prefix=owner, dir=common_dir)
     os.close(fd)
     os.unlink(name)  # git wants to create the index itself
@@ -81,7 +80,7 @@ def private_index(cwd: Path, common_dir: Path) -> Iterator[PrivateIndex]:
 
 def sweep_private_indexes(common_dir: Path) -> None:
     """Remove the private indexes (and their locks) of processes of this host that are gone."""
-    host = socket.gethostname()
+    host = os.uname().nodename
     for path in common_dir.glob(f"{_INDEX_PREFIX}{host}-*"):
         pid = path.name.removeprefix(f"{_INDEX_PREFIX}{host}-").split("-", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):

@@ -79,14 +79,19 @@ def worktree_problem(template: str, path: Path, root_of_worktrees: Path, main: P
         return "from an absolute template: write it relative to the main worktree (e.g. ../{repo}-worktrees/{id})"
     if any(ord(c) < 32 or ord(c) == 127 for c in str(path)):
         return "which contains a control character"
-    if path == main / ".git" or main / ".git" in path.parents:
+    if path == main / ".git" or _inside(path, main / ".git"):
         return "which is inside the repository's .git directory"
-    if root_of_worktrees not in path.parents:
+    if not _inside(path, root_of_worktrees):
         return f"which is not inside the worktree root '{root_of_worktrees}'"
-    if root_of_worktrees != main.parent and main.parent not in root_of_worktrees.parents:
+    if root_of_worktrees != main.parent and not _inside(root_of_worktrees, main.parent):
         return f"whose worktree root '{root_of_worktrees}' is outside '{main.parent}', where worktrees may go"
     too_long = _too_long(str(path.relative_to(root_of_worktrees)))
     return f"which cannot be created: {too_long}" if too_long else None
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    """`directory in path.parents`, for normalised absolute paths, without making every parent."""
+    return str(path).startswith(str(directory).rstrip("/") + "/") and path != directory
 
 
 def branch_problem(template_key: str, rendered: str, effort_id: str) -> str | None:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from wtorch.output.plain import PlainConsole
+
 _state: dict[str, Any] = {"color": True, "console": None, "wide": False}
 
 
@@ -26,26 +28,36 @@ def is_wide() -> bool:
     return bool(_state["wide"])
 
 
-def console() -> Console:
-    """The shared Console (created on first use: rich is heavy to import)."""
+def console() -> Console | PlainConsole:
+    """The shared console (made on first use). Output that is not a terminal gets a PlainConsole,
+    which writes text without importing rich (see wtorch/output/plain.py); a terminal, a forced
+    colour or a recording (WTORCH_RECORD, for docs/pictures.py) gets rich's Console."""
     if _state["console"] is None:
-        from rich.console import Console
+        from wtorch.output import plain
 
-        no_color = not _state["color"] or "NO_COLOR" in os.environ
-        # Piped or captured output gets a generous fixed width rather than rich's 80 columns.
-        width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "160"))
-        # WTORCH_RECORD: keep what is printed, in colour, for a picture (docs/pictures.py).
         record = os.environ.get("WTORCH_RECORD") == "1"
-        _state["console"] = Console(
-            no_color=no_color,
-            width=width,
-            highlight=False,
-            soft_wrap=False,
-            record=record,
-            force_terminal=record or None,
-        )
-    console_: Console = _state["console"]
+        if plain.colourless() and not record:
+            # Piped or captured output gets a generous fixed width rather than rich's 80 columns.
+            width = int(os.environ.get("COLUMNS", "160"))
+            _state["console"] = plain.PlainConsole(width, lambda w: _rich_console(w, record=False))
+        else:
+            fixed = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "160"))
+            _state["console"] = _rich_console(fixed, record=record)
+    console_: Console | PlainConsole = _state["console"]
     return console_
+
+
+def _rich_console(width: int | None, *, record: bool) -> Console:
+    from rich.console import Console
+
+    return Console(
+        no_color=not _state["color"] or "NO_COLOR" in os.environ,
+        width=width,
+        highlight=False,
+        soft_wrap=False,
+        record=record,
+        force_terminal=record or None,
+    )
 
 
 def error_console() -> Console:

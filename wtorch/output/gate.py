@@ -34,7 +34,7 @@ def summary(report: GateReport) -> str:
 
 
 def render_table(report: GateReport, *, verbose: bool = False) -> None:
-    from rich.markup import escape
+    from wtorch.output.plain import escape
 
     out = console()
     efforts = any(row.effort for row in report.rows)
@@ -96,8 +96,9 @@ def _note(f: CountedFile) -> str:
 
 
 def _render_files(row: GateRow) -> None:
-    from rich.markup import escape
     from rich.table import Table
+
+    from wtorch.output.plain import escape
 
     c = row.count
     table = Table(

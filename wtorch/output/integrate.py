@@ -10,13 +10,15 @@ from wtorch.output import console
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from wtorch.output.plain import PlainConsole
+
 CONFLICT = "x"
 CLEAN = "."
 TIMES = " \N{MULTIPLICATION SIGN} "
 
 
 def render_integrate(report: IntegrateReport) -> None:
-    from rich.markup import escape
+    from wtorch.output.plain import escape
 
     out = console()
     v = report.verdict
@@ -35,9 +37,10 @@ def render_integrate(report: IntegrateReport) -> None:
         out.print(escape(branch_line(report)))
 
 
-def _efforts(out: Console, report: IntegrateReport) -> None:
-    from rich.markup import escape
+def _efforts(out: Console | PlainConsole, report: IntegrateReport) -> None:
     from rich.table import Table
+
+    from wtorch.output.plain import escape
 
     table = Table(title_justify="left")
     table.add_column("#", justify="right", no_wrap=True)
@@ -53,10 +56,11 @@ def _efforts(out: Console, report: IntegrateReport) -> None:
     out.print(table)
 
 
-def _matrix(out: Console, report: IntegrateReport) -> None:
+def _matrix(out: Console | PlainConsole, report: IntegrateReport) -> None:
     """Efforts x efforts, numbered as in the table above; then each conflicting pair with its files."""
-    from rich.markup import escape
     from rich.table import Table
+
+    from wtorch.output.plain import escape
 
     v = report.verdict
     ids = [m.id for m in v.members]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from wtorch.choices import CreateResult, EffortState, MergedHow, RemoveResult
 from wtorch.output import console
-from wtorch.output.tables import BRANCH, KEY, Column, fitted, show
+from wtorch.output.tables import BRANCH, KEY, Column, dropped, show
 
 if TYPE_CHECKING:
     from wtorch.commands.remove import RemoveReport
@@ -31,8 +31,10 @@ _STYLE = {
 @contextmanager
 def progress_bar(total: int, label: str) -> Iterator[Callable[[str], None]]:
     """A progress bar on a terminal; nothing when output is captured or piped."""
+    from wtorch.output.plain import PlainConsole
+
     out = console()
-    if not out.is_terminal:
+    if isinstance(out, PlainConsole) or not out.is_terminal:
         yield lambda item: None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -57,13 +59,13 @@ _WAVE_COLUMNS = (Column("effort", KEY), BRANCH, Column("base", 2), Column("workt
 
 
 def render_create_wave(result: CreateWaveResult) -> None:
-    from rich.markup import escape
+    from wtorch.output.plain import escape
 
     out = console()
     title = f"Wave {result.wave}" + (" (dry run: nothing changed)" if result.dry_run else "")
     rows = [[o.id, o.branch, o.base or "-", _short_path(o.worktree), _result(o)] for o in result.outcomes]
     # Too narrow for the result column: each effort's result goes on a line of its own under the table.
-    narrow = "result" in fitted(title, _WAVE_COLUMNS, rows)[1]
+    narrow = "result" in dropped(_WAVE_COLUMNS, rows)
     show(title, _WAVE_COLUMNS, rows)
     for o in result.outcomes:
         if narrow:
@@ -74,7 +76,7 @@ def render_create_wave(result: CreateWaveResult) -> None:
 
 
 def _result(o: Outcome) -> str:
-    from rich.markup import escape
+    from wtorch.output.plain import escape
 
     style = _STYLE.get(o.result, "")
     text = escape(o.result + (f": {o.detail}" if o.detail else ""))
@@ -88,7 +90,7 @@ SETUP_TAIL = 10
 def _what_happened(o: Outcome) -> None:
     """Under the table, per effort: the files copied into its worktree, the notes, and each setup
     command's result — a failure with its exit code, its last lines and where its whole output is."""
-    from rich.markup import escape
+    from wtorch.output.plain import escape
 
     out = console()
     who = escape(o.id)

@@ -68,7 +68,7 @@ def _verdict(check: RunOutcome) -> str:
 
 def _check_summary(report: SplitReport, tail: int = 5) -> None:
     """One line per chunk, the last lines of each failure and its log; never the whole output."""
-    from rich.markup import escape
+    from wtorch.output.plain import escape
 
     out = console()
     command = report.checks[0].job.argv[-1]
@@ -96,9 +96,8 @@ def _push_summary(report: SplitReport) -> None:
     put them there."""
     import shlex
 
-    from rich.markup import escape
-
     from wtorch.commands.split_apply import pull_requests
+    from wtorch.output.plain import escape
 
     out = console()
     remote = escape(report.remote or "")

@@ -52,7 +52,7 @@ def render_sync(result: SyncReport) -> None:
 
 
 def render_log(log: LogReport) -> None:
-    from rich.markup import escape
+    from wtorch.output.plain import escape
 
     out = console()
     if not log.operations:
