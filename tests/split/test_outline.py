@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import random
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,8 +13,9 @@ from hypothesis import strategies as st
 from wtorch.split.rules import _difference
 from wtorch.split.scanners import build_layout
 from wtorch.split.symbols.compare import _compare, change_facts
-from wtorch.split.symbols.outline import import_lines, import_statement, long_strings, region, scan
-from wtorch.split.symbols.python import ModuleFacts, module_facts
+from wtorch.split.symbols.outline import _line_starts, import_lines, import_statement, long_strings, region, scan
+from wtorch.split.symbols.python import ModuleFacts
+from wtorch.split.symbols.source import module_facts
 
 LAYOUT = build_layout({"m.py", "pkg/__init__.py", "pkg/a.py", "pkg/b.py"}, {})
 
@@ -74,6 +76,52 @@ def test_import_statements_read_from_their_text_are_what_the_parser_gives() -> N
         assert read is not None, source
         assert ast.dump(read) == ast.dump(ast.parse(source).body[0]), source
     assert import_statement("import a; import b") is None
+
+
+_NAMES = st.sampled_from(["a", "b1", "_c", "pkg", "mod_x", "é"])
+_DOTTED = st.lists(_NAMES, min_size=1, max_size=3).map(".".join)
+_LISTED = st.lists(_NAMES, min_size=1, max_size=3)
+_GAP = st.sampled_from([" ", "\t", "  "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DOTTED, _LISTED, _GAP, st.booleans())
+def test_property_one_line_imports_read_by_one_match_are_what_the_parser_gives(
+    module: str, names: list[str], gap: str, plain: bool
+) -> None:
+    listed = f",{gap}".join(names)
+    source = f"import{gap}{module},{gap}{listed}" if plain else f"from{gap}{module}{gap}import{gap}{listed}"
+    read = import_statement(source)
+    assert read is not None, source
+    assert ast.dump(read) == ast.dump(ast.parse(source).body[0]), source
+
+
+def _starts_line_by_line(text: str, begin: int, stop: int) -> list[int]:
+    """Where a statement may start, the plain way: every line start in range, tested on its own."""
+    found = []
+    for pos in range(begin, stop):
+        if pos and text[pos - 1] != "\n":
+            continue
+        after_backslash = pos > 1 and text[pos - 2] == "\\"
+        code = not text[pos].isspace() and text[pos] not in "#)]}"
+        clause = re.match(r"(?:else|elif|except|finally)\b", text[pos:]) is not None
+        if code and not clause and not after_backslash:
+            found.append(pos)
+    return found
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(["\n", "\n", " ", "\t", "#", ")", "\\", "else", "elsewhere", "x", "@", "\xa0", ":"])),
+    st.integers(0, 40),
+    st.integers(0, 40),
+)
+def test_property_statement_starts_found_by_one_search_are_those_of_a_line_by_line_look(
+    parts: list[str], a: int, b: int
+) -> None:
+    text = "".join(parts)
+    begin, stop = sorted((min(a, len(text)), min(b, len(text))))
+    assert _line_starts(text, begin, stop) == _starts_line_by_line(text, begin, stop)
 
 
 def test_nested_imports_are_found_outside_strings() -> None:

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wtorch.split import ChangedFile, Edge, SplitPlan, find_edges, plan_split
-from wtorch.split.packing import Improver, greedy
-from wtorch.split.units import build_units, kept_together
+from wtorch.split.packing import Improver, _Ready, greedy
+from wtorch.split.units import Unit, build_units, kept_together
 
 
 def f(
@@ -342,3 +342,29 @@ def test_property_no_edges_stays_near_the_floor(weights: list[int], data: st.Dat
     # No two chunks could be merged, so at most one is half empty.
     assert all(a.lines + b.lines > 100 for a in plan.chunks for b in plan.chunks if a.n < b.n)
     assert len(plan.chunks) <= 2 * plan.floor
+
+
+def _heaviest(units: list[Unit], pool: list[int], room: int, dirs: list[str]) -> int | None:
+    """The plain way: the heaviest unit that fits, the first path among equals, in ``dirs`` first."""
+    for group in [*dirs, None]:
+        fits = [j for j in pool if units[j].lines <= room and group in (None, units[j].directory)]
+        if fits:
+            return max(fits, key=lambda j: (units[j].lines, -j))
+    return None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.sampled_from("abc"), st.integers(0, 35), st.booleans()), max_size=60))
+def test_property_the_ready_units_give_the_heaviest_that_fits_as_a_plain_search_does(
+    steps: list[tuple[int, str, int, bool]],
+) -> None:
+    units = [Unit((), w, (), frozenset(), str(i), d) for i, (w, d, _, _) in enumerate(steps)]
+    ready, pool = _Ready(units), []
+    for i, (_, directory, room, take) in enumerate(steps):
+        ready.add(i)
+        pool.append(i)
+        if take:
+            found = _heaviest(units, pool, room, [directory, "z"])
+            assert ready.take(room, [directory, "z"]) == found
+            if found is not None:
+                pool.remove(found)

@@ -23,7 +23,8 @@ from wtorch.split.scanners.layout import Layout, parent
 from wtorch.split.symbols.compare import all_change, change_facts
 from wtorch.split.symbols.declarations import declarations, identifiers, language
 from wtorch.split.symbols.outline import forget
-from wtorch.split.symbols.python import ModuleFacts, module_facts
+from wtorch.split.symbols.python import ModuleFacts
+from wtorch.split.symbols.source import module_facts
 
 PYTHON = (".py", ".pyi")
 

@@ -9,8 +9,45 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from heapq import heappop, heappush
 
 from wtorch.split.units import Unit
+
+
+class _Shelf:
+    """Ready units by weight: the distinct weights in order (few: a bisection among them finds
+    the heaviest that fits) and, per weight, a heap of unit indexes (the smallest, the first
+    path, wins among equal weights). A unit taken through another shelf is only marked ``gone``
+    there; it leaves this shelf's heap when it comes to the top."""
+
+    def __init__(self, gone: list[bool]) -> None:
+        self.gone = gone
+        self.weights: list[int] = []
+        self.heaps: dict[int, list[int]] = {}
+        self.live: dict[int, int] = {}
+
+    def add(self, i: int, weight: int) -> None:
+        if not self.live.get(weight):
+            insort(self.weights, weight)
+            self.heaps[weight], self.live[weight] = [], 0
+        heappush(self.heaps[weight], i)
+        self.live[weight] += 1
+
+    def best(self, room: int) -> int | None:
+        """The heaviest unit that fits in ``room``."""
+        k = bisect_right(self.weights, room)
+        if not k:
+            return None
+        heap = self.heaps[self.weights[k - 1]]
+        while self.gone[heap[0]]:
+            heappop(heap)
+        return heap[0]
+
+    def remove(self, weight: int) -> None:
+        """One unit of ``weight`` is gone (already marked so)."""
+        self.live[weight] -= 1
+        if not self.live[weight]:
+            del self.weights[bisect_left(self.weights, weight)]
 
 
 class _Ready:
@@ -18,29 +55,31 @@ class _Ready:
 
     def __init__(self, units: Sequence[Unit]) -> None:
         self.units = units
-        # Among equal weights the smallest path wins: units are indexed in path order.
-        self.items = [(u.lines, -i, i) for i, u in enumerate(units)]
-        self.all: list[tuple[int, int, int]] = []
-        self.by_dir: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+        self.gone = [False] * len(units)
+        self.all = _Shelf(self.gone)
+        self.by_dir: dict[str, _Shelf] = {}
 
     def add(self, i: int) -> None:
-        insort(self.all, self.items[i])
-        insort(self.by_dir[self.units[i].directory], self.items[i])
+        unit = self.units[i]
+        self.all.add(i, unit.lines)
+        if unit.directory not in self.by_dir:
+            self.by_dir[unit.directory] = _Shelf(self.gone)
+        self.by_dir[unit.directory].add(i, unit.lines)
 
     def take(self, room: int, dirs: Sequence[str]) -> int | None:
         """The largest ready unit that fits, looking in ``dirs`` first."""
-        limit = (room, 1, 0)
         for d in dirs:
-            found = self.by_dir.get(d)
-            if found and (k := bisect_right(found, limit)):
-                return self._remove(found[k - 1][2])
-        k = bisect_right(self.all, limit)
-        return self._remove(self.all[k - 1][2]) if k else None
+            shelf = self.by_dir.get(d)
+            if shelf is not None and (i := shelf.best(room)) is not None:
+                return self._remove(i)
+        i = self.all.best(room)
+        return None if i is None else self._remove(i)
 
     def _remove(self, i: int) -> int:
-        item = self.items[i]
-        for sorted_list in (self.all, self.by_dir[self.units[i].directory]):
-            del sorted_list[bisect_left(sorted_list, item)]
+        unit = self.units[i]
+        self.gone[i] = True
+        self.all.remove(unit.lines)
+        self.by_dir[unit.directory].remove(unit.lines)
         return i
 
 

@@ -94,13 +94,13 @@ def _difference(new: ModuleFacts | None, old: ModuleFacts | None) -> tuple[list[
 
 def _unmatched(these: ModuleFacts | None, others: ModuleFacts | None) -> list[Piece]:
     """The pieces of `these` left over once each is matched with one of the same fingerprint in `others`."""
-    left: dict[str, int] = defaultdict(int)
+    left: dict[str, int] = {}
     for p in others.pieces if others else ():
-        left[p.key] += 1
+        left[p.key] = left.get(p.key, 0) + 1
     unmatched = []
     for p in these.pieces if these else ():
-        if left[p.key] > 0:
-            left[p.key] -= 1
+        if count := left.get(p.key, 0):
+            left[p.key] = count - 1
         else:
             unmatched.append(p)
     return unmatched

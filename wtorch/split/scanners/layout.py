@@ -14,8 +14,10 @@ _CARGO_NAME = re.compile(r'^\[package\][^\[]*?^\s*name\s*=\s*"([^"]+)"', re.M | 
 
 
 def parent(path: str) -> str:
-    """The directory of ``path``, "" at the root."""
-    return posixpath.dirname(path)
+    """The directory of ``path``, "" at the root: ``posixpath.dirname``, without its generality
+    (it is asked for every importer and every module looked up)."""
+    head = path[: path.rfind("/") + 1]
+    return head.rstrip("/") or head
 
 
 def join(*parts: str) -> str | None:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import ast
 import hashlib
-from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 from wtorch.split.scanners.layout import Layout
 from wtorch.split.symbols.outline import CLASS, IMPORT, long_strings, normalise, region
-from wtorch.split.symbols.pieces import Piece, bound, parts, piece_index, span, statements_of, top_piece
+from wtorch.split.symbols.pieces import PARSE_ERRORS, Piece, bound, parts, piece_index, span, statements_of, top_piece
 from wtorch.split.symbols.pyrefs import statements
-from wtorch.split.symbols.python import PARSE_ERRORS, ModuleFacts, Source, is_test, module_facts, windowed
+from wtorch.split.symbols.python import ModuleFacts, is_test
+from wtorch.split.symbols.source import Source, module_facts, windowed
 
 
 def change_facts(
@@ -85,16 +86,15 @@ def opened(facts: ModuleFacts, which: set[int] | None = None) -> ModuleFacts | N
     if which is not None and not which:
         return facts
     pieces: list[Piece] = []
-    nodes: dict[int, ast.AST] = {}
+    nodes = dict(facts.nodes)
     for piece in facts.pieces:
         if which is not None and piece.index not in which:
-            if piece.index in facts.nodes:
-                nodes[piece.index] = facts.nodes[piece.index]
             pieces.append(piece)
             continue
         node = facts.node(piece)
         if node is None:
             return None
+        nodes.pop(piece.index, None)  # what is opened has its trees in its parts
         offset = piece.lines[0] - span(node)[0] if isinstance(node, ast.stmt) else piece.lines[0] - 1
         known = piece.names if isinstance(node, ast.stmt) else None
         for k, (context, stmt, names, (start, end)) in enumerate(parts(statements_of(node), known)):
@@ -115,11 +115,13 @@ def _compare(old: ModuleFacts, new: ModuleFacts) -> tuple[ModuleFacts, ModuleFac
 
 def _unmatched(facts: ModuleFacts, other: ModuleFacts) -> set[int]:
     """The pieces of ``facts`` whose text ``other`` does not have (as often)."""
-    left = Counter(p.key for p in other.pieces)
+    left: dict[str, int] = {}
+    for p in other.pieces:
+        left[p.key] = left.get(p.key, 0) + 1
     found = set()
     for p in facts.pieces:
-        if left[p.key] > 0:
-            left[p.key] -= 1
+        if count := left.get(p.key, 0):
+            left[p.key] = count - 1
         else:
             found.add(p.index)
     return found
@@ -130,6 +132,8 @@ def _rekeyed(old: ModuleFacts, new: ModuleFacts) -> tuple[ModuleFacts, ModuleFac
     same place, the same names: only those can be a reformatting) compared by syntax tree; a
     piece alike to its counterpart takes its counterpart's key."""
     keys = [{p.key for p in old.pieces}, {p.key for p in new.pieces}]
+    if keys[0] <= keys[1] or keys[1] <= keys[0]:
+        return old, new  # one end only adds (or only drops): no piece has a counterpart
     groups: dict[tuple[str, frozenset[str]], tuple[list[Piece], list[Piece]]] = {}
     for side, (facts, other) in enumerate(((old, keys[1]), (new, keys[0]))):
         for p in facts.pieces:
@@ -154,14 +158,23 @@ def _rekeyed(old: ModuleFacts, new: ModuleFacts) -> tuple[ModuleFacts, ModuleFac
 
 
 def _same(a: object, b: object) -> bool:
-    """Are two syntax trees alike, positions aside (what ``ast.dump`` compares), to the first difference?"""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, ast.AST):
-        return all(_same(getattr(a, f, None), getattr(b, f, None)) for f in a._fields)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return bool(a == b)
+    """Are two syntax trees alike, positions aside (what ``ast.dump`` compares), to the first
+    difference? (A loop over a stack of pairs: a recursive generator per node cost more than
+    the comparing.)"""
+    todo: list[tuple[Any, Any]] = [(a, b)]
+    while todo:
+        x, y = todo.pop()
+        if type(x) is not type(y):
+            return False
+        if isinstance(x, ast.AST):
+            todo.extend((getattr(x, f, None), getattr(y, f, None)) for f in x._fields)
+        elif isinstance(x, list):
+            if len(x) != len(y):
+                return False
+            todo.extend(zip(x, y, strict=True))
+        elif x != y:
+            return False
+    return True
 
 
 def _plain(node: ast.AST) -> ast.AST:

@@ -28,9 +28,15 @@ DEF, CLASS, IMPORT, OTHER = "def", "class", "import", "other"
 
 _START = re.compile(r"^[^\s#)\]}]", re.M)
 _NOT_START = frozenset(" \t\f\n#)]}")
-_IMPORT_LINE = re.compile(r"^[ \t]*(?:import|from)[ \t.]", re.M)
+_IMPORT_LINE = re.compile(r"[ \t]*(?:import|from)[ \t.]")
+_NEXT_IMPORT = re.compile(r"\n[ \t]*(?:import|from)[ \t.]")  # from one newline to the next, as _NEXT_CODE
 _DECORATED = re.compile(r"\n(?=[^\s#)\]}])")
 _CLAUSE = re.compile(r"(?:else|elif|except|finally)\b")
+# What _START finds, less clauses and lines after a backslash, in one search that jumps from one
+# newline to the next (a pattern that starts with ``^`` tries every character); the test most
+# lines fail comes first.
+_FIRST_CODE = re.compile(r"(?!(?:else|elif|except|finally)\b)[^\s#)\]}]")
+_NEXT_CODE = re.compile(r"\n(?=[^\s#)\]}])(?<!\\\n)(?!(?:else|elif|except|finally)\b)")
 # Written as runs of plain characters: the engine then steps a run at a time, not a character.
 _LONG = re.compile(
     r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)|\'\'\'[^\'\\]*(?:(?:\\.|\'(?!\'\'))[^\'\\]*)*(?:\'\'\'|\Z)', re.S
@@ -47,13 +53,21 @@ _NAME = re.compile(r"[^\W\d]\w*")
 _FROM = re.compile(r"from[ \t]+(\.*)[ \t]*([\w. \t]*?)[ \t]+import(?![\w.])[ \t]*(.*)", re.S)
 _PLAIN = re.compile(r"import(?![\w.])[ \t]+(.*)", re.S)
 _COMMENT = re.compile(r"#[^\n]*")
+# The import statements most lines hold (one line, no alias, no comment): read by one match each;
+# they read as the general patterns above would read them.
+_SIMPLE_FROM = re.compile(
+    r"from[ \t]+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)[ \t]+import[ \t]+([A-Za-z_]\w*(?:[ \t]*,[ \t]*[A-Za-z_]\w*)*)"
+)
+_SIMPLE_IMPORT = re.compile(
+    r"import[ \t]+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:[ \t]*,[ \t]*[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)*)"
+)
 
 
 Spans = list[tuple[int, int]]
 """Where the triple-quoted strings that span lines are: (start, end) offsets, in order."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     """One top-level statement (or, where the scan merged them, a few): lines are 1-based."""
 
@@ -72,31 +86,56 @@ class Segment:
 
 
 def normalise(text: str) -> str:
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:  # one pass over the text, not two, when it has none (most texts)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.removeprefix("\ufeff")
 
 
 def scan(text: str, spans: Spans, begin: int = 0, stop: int | None = None) -> list[Segment]:
     """The top-level statements of ``text`` (normalised) that start in ``[begin, stop)``, in order;
     ``begin`` is the start of a statement (or of the text), ``spans`` are ``long_strings(text)``."""
     stop = len(text) if stop is None else stop
-    starts: list[int] = []
-    decorated = False
-    for m in _START.finditer(text, begin, stop):
-        pos = m.start()
-        if _CLAUSE.match(text, pos) or (pos > 1 and text[pos - 2] == "\\") or (spans and _within(spans, pos)):
-            continue
-        if not decorated:
-            starts.append(pos)
-        decorated = text[pos] == "@"
+    starts = _line_starts(text, begin, stop)
+    if spans:
+        starts = [pos for pos in starts if not _within(spans, pos)]
+    if text.find("@", begin, stop) >= 0:
+        starts = _undecorated(text, starts)
+    if not starts:
+        return []
     segments = []
-    line, previous = 1, 0
-    for k, pos in enumerate(starts):
-        line += text.count("\n", previous, pos)
-        previous = pos
-        body = _trimmed(text, pos, starts[k + 1] if k + 1 < len(starts) else stop, spans)
+    line = text.count("\n", 0, starts[0]) + 1
+    for pos, end in zip(starts, [*starts[1:], stop], strict=True):
+        body = _trimmed(text, pos, end, spans)
         kind, name, names, imports = read(body)
         segments.append(Segment(pos, line, line + body.count("\n"), body, kind, name, names, imports))
+        line += text.count("\n", pos, end)
     return segments
+
+
+def _line_starts(text: str, begin: int, stop: int) -> list[int]:
+    """Where a top-level statement could start in ``[begin, stop)``, strings aside: the lines at
+    column 0 that are code and not a clause of the statement before nor continue a line."""
+    # Past ``stop`` the search sees as far as a clause's keyword and the character after it reach.
+    found = [m.end() for m in _NEXT_CODE.finditer(text, begin, stop + len("finally") + 1) if m.end() < stop]
+    if (
+        begin < stop
+        and (begin == 0 or text[begin - 1] == "\n")
+        and not (begin > 1 and text[begin - 2] == "\\")
+        and _FIRST_CODE.match(text, begin)
+    ):
+        found.insert(0, begin)
+    return found
+
+
+def _undecorated(text: str, starts: list[int]) -> list[int]:
+    """The starts less those of decorated lines: a decorator starts what it decorates."""
+    found = []
+    decorated = False
+    for pos in starts:
+        if not decorated:
+            found.append(pos)
+        decorated = text[pos] == "@"
+    return found
 
 
 def long_strings(text: str) -> Spans | None:
@@ -123,6 +162,8 @@ def _within(spans: Spans, pos: int) -> bool:
 def _trimmed(text: str, start: int, end: int, spans: Spans) -> str:
     """The statement's text without the blank and comment lines after it."""
     body = text[start:end].rstrip()
+    if "#" not in body:
+        return body
     while (cut := body.rfind("\n")) > 0 and body[cut + 1 :].lstrip().startswith("#"):
         if spans and _within(spans, start + cut + 1):
             break  # a line of a string that only looks like a comment
@@ -182,9 +223,11 @@ def _boundary(old: str, new: str, x: int, y: int, spans: tuple[Spans, Spans]) ->
 
 def _common_prefix(a: str, b: str) -> int:
     lo, hi = 0, min(len(a), len(b))
+    if a.startswith(b[:hi]):
+        return hi  # one end extends the other (a change that appends)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
+        if a.startswith(b[lo:mid], lo):
             lo = mid
         else:
             hi = mid - 1
@@ -195,7 +238,7 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
     lo, hi = 0, limit
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if a[len(a) - mid : len(a) - lo] == b[len(b) - mid : len(b) - lo]:
+        if a.endswith(b[len(b) - mid : len(b) - lo], 0, len(a) - lo):
             lo = mid
         else:
             hi = mid - 1
@@ -206,14 +249,16 @@ def import_lines(text: str, spans: Spans) -> list[tuple[bool, str]] | None:
     """Each import statement, nested ones too, in order: (indented?, its text); None when one does
     not end where expected (the parser then decides)."""
     found = []
-    for m in _IMPORT_LINE.finditer(text):
-        pos = m.start()
+    starts = [m.start() + 1 for m in _NEXT_IMPORT.finditer(text)]
+    if _IMPORT_LINE.match(text):
+        starts.insert(0, 0)
+    for pos in starts:
         if spans and _within(spans, pos):
             continue
         end = text.find("\n", pos)
         end = len(text) if end < 0 else end
         line = text[pos:end]
-        if "(" in line.split("#", 1)[0]:
+        if "(" in line and "(" in line.split("#", 1)[0]:
             close = text.find(")", pos)
             if close < 0:
                 return None
@@ -277,6 +322,10 @@ def _single_target(rest: str) -> bool:
 def import_statement(text: str) -> ast.Import | ast.ImportFrom | None:
     """One import statement read from its text (as ``ast`` gives it); None when it is not one
     plain statement (several on one line, or anything unexpected: the parser then decides)."""
+    if m := _SIMPLE_FROM.fullmatch(text):
+        return ast.ImportFrom(module=m.group(1), names=_plain_aliases(m.group(2)), level=0)
+    if m := _SIMPLE_IMPORT.fullmatch(text):
+        return ast.Import(names=_plain_aliases(m.group(1)))
     code = _COMMENT.sub("", text).replace("\\\n", " ")
     if ";" in code:
         return None
@@ -294,6 +343,10 @@ def import_statement(text: str) -> ast.Import | ast.ImportFrom | None:
         aliases = _aliases(m.group(1), dotted=True)
         return None if aliases is None else ast.Import(names=aliases)
     return None
+
+
+def _plain_aliases(listed: str) -> list[ast.alias]:
+    return [ast.alias(name=name.strip(), asname=None) for name in listed.split(",")]
 
 
 def _aliases(listed: str, *, dotted: bool) -> list[ast.alias] | None:

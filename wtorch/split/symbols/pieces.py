@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 from wtorch.split.symbols.outline import CLASS, IMPORT
 
+PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
+"""What ``ast.parse`` raises on text it cannot read (too deep, a null byte, not Python)."""
+
 
 def piece_index(line: int, k: int = 0) -> int:
     """The index of the ``k``-th piece of the statement that starts on ``line``."""
@@ -25,9 +28,11 @@ def statement_index(index: int) -> int:
     return index >> 20 << 20
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Piece:
-    """One top-level statement (or class member, or a whole class): its fingerprint and where it is."""
+    """One top-level statement (or class member, or a whole class): its fingerprint and where it is.
+    Never changed once made (``dataclasses.replace`` makes another); not frozen only because a
+    frozen dataclass costs four times as much to make, and a large change makes tens of thousands."""
 
     index: int
     """Unique in its module (``piece_index``): its statement's first line, and its place in it."""

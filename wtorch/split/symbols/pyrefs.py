@@ -144,13 +144,17 @@ class Bindings:
         self._candidates: dict[str, list[tuple[ast.Import | ast.ImportFrom, ast.alias]]] = {}
         self._star_imports: list[ast.ImportFrom] = []
         for node in imports:
-            if not isinstance(node, ast.Import | ast.ImportFrom):
+            if isinstance(node, ast.ImportFrom):
+                plain = False
+            elif isinstance(node, ast.Import):
+                plain = True
+            else:
                 continue
             for alias in node.names:
                 if alias.name == "*" and isinstance(node, ast.ImportFrom):
                     self._star_imports.append(node)
                     continue
-                local = alias.asname or (alias.name.split(".")[0] if isinstance(node, ast.Import) else alias.name)
+                local = alias.asname or (alias.name.split(".")[0] if plain else alias.name)
                 self._candidates.setdefault(local, []).append((node, alias))
         self._found: dict[str, Binding | None] = {}
         self._stars: list[str] | None = None
@@ -200,6 +204,7 @@ class Collector:
                     refs.update(self.resolver.import_refs(item))
         if isinstance(node, ast.Import | ast.ImportFrom):
             return frozenset(refs), frozenset()
+        stars = self.stars
         for root, rest in set(_CHAIN.findall(code)):
             if not root or root in _KEYWORDS:
                 continue
@@ -208,10 +213,10 @@ class Collector:
                 attrs = [a.strip() for a in rest.split(".")[1:]] if rest else []
                 if (hit := self.resolver.ref(binding, attrs)) is not None:
                     refs.add(hit)
-            elif not self.stars or root in top():
+            elif not stars or root in top():
                 free.add(root)
             else:
-                for star in self.stars:
+                for star in stars:
                     refs.add((star, root))
                     refs.add((star, ALL))
         return frozenset(refs), frozenset(free)

@@ -17,114 +17,18 @@ import copy
 import posixpath
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from wtorch.split.scanners.layout import Layout
-from wtorch.split.symbols.outline import (
-    CLASS,
-    IMPORT,
-    Segment,
-    Spans,
-    import_lines,
-    long_strings,
-    normalise,
-    read,
-    scan,
-)
-from wtorch.split.symbols.pieces import Piece, bound, piece_index, span, statement_index, statements_of, top_piece
-from wtorch.split.symbols.pyrefs import ALL, MODULE, Binding, Bindings, Collector, Ref, Resolver, statements
+from wtorch.split.symbols.pieces import PARSE_ERRORS, Piece, statement_index, statements_of
+from wtorch.split.symbols.pyrefs import ALL, MODULE, Binding, Collector, Ref
 from wtorch.split.symbols.signature import VALUE, Shape, shape_of
 
+if TYPE_CHECKING:
+    from wtorch.split.symbols.source import Source, Window
+
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
-_NESTED_IMPORT = re.compile(r"^[ \t]+(?:import|from)[ \t]", re.M)
 _DEFINES_TESTS = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+test|fixture", re.M)
 _TEST_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+test", re.M)
-PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
-Window = tuple[int, int]
-
-
-class Source:
-    """One end of one file: its text, and what is read from all of it (each when first needed)."""
-
-    def __init__(self, path: str, text: str, layout: Layout, spans: Spans | None) -> None:
-        self.path, self.text, self.layout, self.spans = path, text, layout, spans
-        self.lines = text.split("\n")
-        self._all: ModuleFacts | None = None
-        self.parses = True
-        """False when reading all of it failed (it does not parse)."""
-        self.imports_: list[ast.stmt] | None = None
-        self.top_: set[str] | None = None
-        self._collector: Collector | None = None
-        self._bound: dict[str, Ref | None] = {}
-
-    def keep(self, facts: ModuleFacts, top: set[str]) -> ModuleFacts:
-        """Take ``facts`` as every statement of the module, binding ``top`` at its top level."""
-        self._all, self.top_ = facts, top
-        return facts
-
-    def release(self) -> None:
-        """Drop what was read (it refers back here): the garbage collector need not find it."""
-        self._all, self._collector = None, None
-
-    def text_of(self, lines: tuple[int, int]) -> str:
-        return "\n".join(self.lines[lines[0] - 1 : lines[1]])
-
-    def everything(self) -> ModuleFacts:
-        """Every statement of the module (none when it does not parse)."""
-        if self._all is None:
-            found = _scanned(self, scan(self.text, self.spans)) if self.spans is not None else None
-            found = found or _parsed(self)
-            self.parses = found is not None
-            self._all = found or ModuleFacts(self, (), {})
-            self.top_ = set() if self.top_ is None else self.top_
-        return self._all
-
-    @property
-    def imports(self) -> list[ast.stmt]:
-        """Every import statement, nested ones too (in the order the syntax tree is walked, where
-        that matters: a name imported twice, once in a block, as in ``try``/``except ImportError``)."""
-        if self.imports_ is None:
-            if self.spans is None:
-                self.spans = long_strings(self.text)
-            found = import_lines(self.text, self.spans) if self.spans is not None else None
-            read_ = [read(line)[3] for _, line in found or ()]
-            if found is not None and all(read_) and not _twice(found, [r[0] for r in read_]):
-                self.imports_ = [r[0] for r in read_]
-            else:
-                try:
-                    tree = ast.parse(self.text)
-                except PARSE_ERRORS:
-                    tree = ast.Module(body=[], type_ignores=[])
-                walk = statements(tree) if _NESTED_IMPORT.search(self.text) else iter(tree.body)
-                self.imports_ = [s for s in walk if isinstance(s, ast.Import | ast.ImportFrom)]
-        return self.imports_
-
-    def top(self) -> set[str]:
-        """Every name the module binds at its top level."""
-        if self.top_ is None:
-            self.everything()
-        assert self.top_ is not None
-        return self.top_
-
-    @property
-    def collector(self) -> Collector:
-        """Names bound by imports anywhere in the module (each resolved when first looked up)."""
-        if self._collector is None:
-            resolver = Resolver(self.path, self.layout)
-            self._collector = Collector(resolver, Bindings(resolver, self.imports))
-        return self._collector
-
-    def reexport(self, name: str) -> Ref | None:
-        """Where ``name``, bound at the top level by an import, comes from (a re-export)."""
-        if name not in self._bound:
-            binding = self.collector.bindings.get(name)
-            found = None
-            # Without nested imports every import binds a top-level name: no need to read them all.
-            if binding is not None and (
-                (self.top_ is None and not _NESTED_IMPORT.search(self.text)) or name in self.top()
-            ):
-                found = self.collector.resolver.ref(binding, [])
-            self._bound[name] = found
-        return self._bound[name]
 
 
 class ModuleFacts:
@@ -135,11 +39,8 @@ class ModuleFacts:
         self, source: Source, pieces: tuple[Piece, ...], nodes: dict[int, ast.AST], window: Window | None = None
     ) -> None:
         self.source, self.pieces, self.nodes, self.window = source, pieces, nodes, window
-        self._by_name: dict[str, list[Piece]] = {}
-        self._at = {p.index: p for p in pieces}
-        for p in pieces:
-            for name in p.names:
-                self._by_name.setdefault(name, []).append(p)
+        self._names: dict[str, list[Piece]] | None = None
+        self._at: dict[int, Piece] | None = None
         self._uses: dict[int, tuple[frozenset[Ref], frozenset[str]]] = {}
         self._shapes: dict[str, Shape] = {}
         self._prints: dict[str, tuple[str, ...]] = {}
@@ -156,6 +57,25 @@ class ModuleFacts:
     def stars(self) -> list[str]:
         """Modules whose names it takes with ``from m import *``."""
         return self.collector.stars
+
+    @property
+    def _by_name(self) -> dict[str, list[Piece]]:
+        """The pieces by the names they define (indexed when first asked: the facts a change is
+        compared by are rebuilt a few times before anything asks)."""
+        if self._names is None:
+            self._names = {}
+            for p in self.pieces:
+                for name in p.names:
+                    self._names.setdefault(name, []).append(p)
+        return self._names
+
+    def _header(self, piece: Piece) -> Piece | None:
+        """The class header of a class member's piece (None for anything else)."""
+        if not piece.context.startswith("in "):
+            return None
+        if self._at is None:
+            self._at = {p.index: p for p in self.pieces}
+        return self._at.get(statement_index(piece.index))
 
     def fingerprint(self, name: str) -> tuple[str, ...]:
         """What the pieces here that define ``name`` say (alike at both ends where unchanged)."""
@@ -231,7 +151,7 @@ class ModuleFacts:
             free: frozenset[str] = frozenset()
             if node is not None:
                 refs, free = self.collector.uses(node, self.source.text_of(piece.lines), self.source.top)
-            header = self._at.get(statement_index(piece.index)) if piece.context.startswith("in ") else None
+            header = self._header(piece)
             if header is not None and header.index != piece.index:
                 refs |= self.uses(header)[0]
             self._uses[piece.index] = refs, free
@@ -249,7 +169,7 @@ class ModuleFacts:
         # A class member uses what its class header does; and a piece that does not parse, nothing.
         ids = {p.index for p in pieces}
         for p in pieces:
-            header = self._at.get(statement_index(p.index)) if p.context.startswith("in ") else None
+            header = self._header(p)
             if header is not None and header.index not in ids:
                 refs |= self.uses(header)[0]
         return refs
@@ -290,22 +210,6 @@ class ModuleFacts:
         return ModuleFacts(self.source, tuple(pieces), nodes, self.window)
 
 
-def _twice(lines: list[tuple[bool, str]], imports: list[ast.Import | ast.ImportFrom]) -> bool:
-    """Do two imports, one of them nested, bind one name to different things? (Which wins then
-    depends on the blocks they sit in, as in ``try``/``except ImportError``.)"""
-    if not any(nested for nested, _ in lines):
-        return False
-    seen: dict[str, tuple[bool, tuple[object, ...]]] = {}
-    for (nested, _), node in zip(lines, imports, strict=True):
-        for alias in node.names:
-            local = alias.asname or alias.name.split(".")[0]
-            what = (type(node), getattr(node, "module", None), getattr(node, "level", 0), alias.name)
-            if local in seen and (nested or seen[local][0]) and seen[local][1] != what:
-                return True
-            seen[local] = (nested or seen.get(local, (False, ()))[0], what)
-    return False
-
-
 def mentions(text: str, name: str, begin: int, end: int) -> bool:
     """Is ``name`` written in ``text[begin:end]`` as a word of its own?"""
     at = text.find(name, begin, end)
@@ -332,65 +236,4 @@ def is_test(path: str, facts: ModuleFacts | None = None) -> bool:
     return False
 
 
-def module_facts(path: str, text: str, layout: Layout, *, parse: bool = False) -> ModuleFacts | None:
-    """Every statement of ``path`` as written in ``text`` (normalised), None when it does not
-    parse: found by a scan of its lines, or with ``parse`` from its whole syntax tree (cheaper
-    when every statement will be parsed anyway, as in a new file)."""
-    text = normalise(text)
-    source = Source(path, text, layout, None if parse else long_strings(text))
-    facts = source.everything()
-    return facts if source.parses else None
-
-
-def windowed(source: Source, window: Window) -> ModuleFacts | None:
-    """The statements of ``source`` in ``window`` (the rest read when asked); None when one of
-    them, parsed because its first line does not say what it binds, does not parse."""
-    assert source.spans is not None
-    return _scanned(source, scan(source.text, source.spans, *window), window)
-
-
-def _scanned(source: Source, segments: list[Segment], window: Window | None = None) -> ModuleFacts | None:
-    """Pieces of the scanned statements; a statement is parsed here only when its first line does
-    not say what it binds (None when it does not parse)."""
-    pieces: list[Piece] = []
-    nodes: dict[int, ast.AST] = {}
-    top: set[str] = set()
-    for seg in segments:
-        index = piece_index(seg.start)
-        names = seg.names
-        if names is None:
-            try:
-                body = ast.parse(seg.text).body
-            except PARSE_ERRORS:
-                return None
-            nodes[index] = body[0] if len(body) == 1 else ast.Module(body=body, type_ignores=[])
-            names = frozenset().union(*(bound(s) for s in body))
-        top |= names
-        pieces.append(top_piece(index, seg.text, names, (seg.start, seg.end), seg.kind, seg.name))
-    if window is None:
-        source.top_ = top
-    return ModuleFacts(source, tuple(pieces), nodes, window)
-
-
-def _parsed(source: Source) -> ModuleFacts | None:
-    try:
-        tree = ast.parse(source.text, filename=source.path)
-    except PARSE_ERRORS:
-        return None
-    pieces: list[Piece] = []
-    nodes: dict[int, ast.AST] = {}
-    source.top_ = set()
-    for stmt in tree.body:
-        start, end = span(stmt)
-        names = bound(stmt)
-        source.top_ |= names
-        kind = (
-            CLASS if isinstance(stmt, ast.ClassDef) else IMPORT if isinstance(stmt, ast.Import | ast.ImportFrom) else ""
-        )
-        name = stmt.name if isinstance(stmt, ast.ClassDef) else ""
-        nodes[piece_index(start)] = stmt
-        pieces.append(top_piece(piece_index(start), source.text_of((start, end)), names, (start, end), kind, name))
-    return ModuleFacts(source, tuple(pieces), nodes)
-
-
-__all__ = ["ALL", "MODULE", "Binding", "ModuleFacts", "Piece", "Ref", "is_test", "module_facts"]
+__all__ = ["ALL", "MODULE", "Binding", "ModuleFacts", "Piece", "Ref", "is_test"]
