@@ -38,6 +38,7 @@ class Kit:
         self.work = tmp / "w"
         self.kept = tmp / "kept"
         self.server = server
+        self.after_kill = ""
         self.work.mkdir()
         self.argv = build(self.work)
         for sample in (self.work / "repo" / ".git" / "hooks").glob("*.sample"):
@@ -67,6 +68,7 @@ class Kit:
         """Kill at `fault`, re-run: (the killed run's code, the re-run's code, the end state, its output)."""
         self.fresh()
         killed = self.process({"WTORCH_FAULT_AT": fault})
+        self.after_kill = left_by_the_kill(self.repo.path)
         code, output = wtorch(self.repo, *self.argv)
         return killed, code, snapshot(self.repo.path, self.work), output
 
@@ -84,6 +86,23 @@ def writes(call: str) -> bool:
     return not ({" ".join(words[:2]), *words[:1]} & READS)
 
 
+def left_by_the_kill(repo: Path) -> str:
+    """What a failing kill point needs to be understood: the journal, and each worktree entry's
+    files (a half-made entry is the rare case: its files say how far `git worktree add` got)."""
+    git_dir = repo / ".git"
+    journal = git_dir / "wtorch" / "journal.json"
+    lines = [f"journal: {journal.read_text()[:1500] if journal.exists() else '(none)'}"]
+    for entry in sorted((git_dir / "worktrees").glob("*")):
+        files = {f.name: _shown(f) for f in sorted(entry.iterdir()) if f.is_file()}
+        lines.append(f"worktrees/{entry.name}: {files}")
+    return "\n".join(lines)
+
+
+def _shown(path: Path) -> str:
+    size = path.stat().st_size
+    return path.read_text(errors="replace").strip()[:100] if size < 200 else f"{size} bytes"
+
+
 def check(kit: Kit, twin: Twin, fault: str) -> list[str]:
     """What differs from the twin after killing at `fault` and re-running; empty when it converged."""
     killed, code, state, output = kit.killed_at(fault)
@@ -94,6 +113,8 @@ def check(kit: Kit, twin: Twin, fault: str) -> list[str]:
     if code != twin.code:
         problems.append(f"the re-run exited {code}, the twin {twin.code}: {output.strip()[-600:]}")
     problems += differences(twin.state, state)
+    if problems:
+        problems.append(f"left by the kill, before the re-run:\n{kit.after_kill}")
     k = int(fault.partition("+")[0])
     call = twin.calls[k - 1].partition("\t")[2] if k <= len(twin.calls) else "?"
     return [f"killed at {fault} ({call}): {p}" for p in problems]

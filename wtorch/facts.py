@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from wtorch import git
@@ -35,7 +36,18 @@ class Facts:
 
     def worktree_of(self, branch: str) -> git.Worktree | None:
         """The worktree holding `branch`: checked out, or in the middle of rebasing it."""
-        return git.worktrees.holding(self.worktrees, branch)
+        return self._holders.get(branch)
+
+    @cached_property
+    def _holders(self) -> dict[str, git.Worktree]:
+        """`git.worktrees.holding` for every branch at once (asked per effort, it made hundreds of
+        efforts cost hundreds times hundreds of looks): the first worktree that holds it."""
+        found: dict[str, git.Worktree] = {}
+        for worktree in self.worktrees:
+            for branch in (worktree.branch, worktree.rebasing):
+                if branch is not None:
+                    found.setdefault(branch, worktree)
+        return found
 
     def worktree_at(self, path: Path) -> git.Worktree | None:
         return next((w for w in self.worktrees if w.path == path), None)
@@ -44,7 +56,10 @@ class Facts:
         """These facts after `branch` moved to `sha` (sync, so what is stacked on it syncs onto the new tip)."""
         moved = dict(self.branches)
         moved[branch] = replace(moved[branch], sha=sha)
-        return replace(self, branches=moved)
+        after = replace(self, branches=moved)
+        if "_holders" in self.__dict__:  # the same worktrees
+            after.__dict__["_holders"] = self._holders
+        return after
 
 
 def gather(
