@@ -44,16 +44,17 @@ class Evidence:
     def __init__(self, facts: Facts, tips: Sequence[str]) -> None:
         cwd, ancestry = facts.repo.main_worktree, facts.ancestry
         ancestry.prefetch((base, tip) for base in facts.base_shas for tip in tips)
-        open_ = [
-            (base, tip, relation.merge_base)
-            for base in facts.base_shas
-            for tip in dict.fromkeys(tips)
-            if not (relation := ancestry.relation(base, tip)).contained and relation.merge_base
-        ]
+        pairs = [(base, tip) for base in facts.base_shas for tip in dict.fromkeys(tips)]
+        relations = {pair: ancestry.relation(*pair) for pair in pairs}
+        open_ = [(b, t, r.merge_base) for (b, t), r in relations.items() if not r.contained and r.merge_base]
+        # A base still at the merge-base (the tip holds it: up to date) has no commit since that
+        # could hold the change: no look at the tip's paths is needed to say so.
+        self._possible = {(base, tip): False for base, tip, fork in open_ if fork == base}
+        open_ = [(base, tip, fork) for base, tip, fork in open_ if fork != base]
         changed = git.diff.changed_paths_many(cwd, [(fork, tip) for _, tip, fork in open_])
         forks = list(dict.fromkeys((fork, base) for base, _, fork in open_))
         touched = dict(zip(forks, parallel_map(lambda fb: git.diff.touched_paths(cwd, *fb), forks), strict=True))
-        self._possible = {
+        self._possible |= {
             (base, tip): bool(paths) and paths <= touched[fork, base]
             for (base, tip, fork), paths in zip(open_, changed, strict=True)
         }
