@@ -51,9 +51,15 @@ class Evidence:
         # could hold the change: no look at the tip's paths is needed to say so.
         self._possible = {(base, tip): False for base, tip, fork in open_ if fork == base}
         open_ = [(base, tip, fork) for base, tip, fork in open_ if fork != base]
-        changed = git.diff.changed_paths_many(cwd, [(fork, tip) for _, tip, fork in open_])
+        if not open_:
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
         forks = list(dict.fromkeys((fork, base) for base, _, fork in open_))
-        touched = dict(zip(forks, parallel_map(lambda fb: git.diff.touched_paths(cwd, *fb), forks), strict=True))
+        with ThreadPoolExecutor(1) as pool:  # what the bases touched, while the tips' paths are read
+            touching = pool.submit(parallel_map, lambda fb: git.diff.touched_paths(cwd, *fb), forks)
+            changed = git.diff.changed_paths_many(cwd, [(fork, tip) for _, tip, fork in open_])
+            touched = dict(zip(forks, touching.result(), strict=True))
         self._possible |= {
             (base, tip): bool(paths) and paths <= touched[fork, base]
             for (base, tip, fork), paths in zip(open_, changed, strict=True)

@@ -83,12 +83,7 @@ def numstat_many(cwd: Path, ranges: Sequence[tuple[str, str]]) -> list[list[Diff
     Each input line `<new> <old>` is a commit with the parent it is compared to; `--always` makes
     every pair start with a header line (`<new>`), even when it changed nothing.
     """
-    if not ranges:
-        return []
-    cores = os.cpu_count() or 1
-    size = max(_PER_PROCESS, -(-len(ranges) // cores))
-    batches = [list(ranges[k : k + size]) for k in range(0, len(ranges), size)]
-    found = parallel_map(lambda batch: _numstat_batch(cwd, batch), batches, jobs=cores)
+    found = parallel_map(lambda batch: _numstat_batch(cwd, batch), _batches(ranges))
     return [entries for batch in found for entries in batch]
 
 
@@ -144,10 +139,18 @@ def _records(out: ProcessResult, fields: list[str], i: int) -> tuple[list[DiffEn
 
 
 def changed_paths_many(cwd: Path, ranges: Sequence[tuple[str, str]]) -> list[set[str]]:
-    """The paths each (old, new) pair of commits changes, in one `diff-tree --stdin`: no rename
-    detection, so a renamed file is both its paths."""
-    if not ranges:
-        return []
+    """The paths each (old, new) pair of commits changes, by `diff-tree --stdin` (one batch per core):
+    no rename detection, so a renamed file is both its paths."""
+    return [paths for batch in parallel_map(lambda b: _changed_batch(cwd, b), _batches(ranges)) for paths in batch]
+
+
+def _batches(ranges: Sequence[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """The pairs cut into one batch per core (a batch at least `_PER_PROCESS` long)."""
+    size = max(_PER_PROCESS, -(-len(ranges) // (os.cpu_count() or 1)))
+    return [list(ranges[k : k + size]) for k in range(0, len(ranges), size)]
+
+
+def _changed_batch(cwd: Path, ranges: list[tuple[str, str]]) -> list[set[str]]:
     out, fields = _diff_tree(cwd, ranges, ["--name-status", "--no-renames", "--no-ext-diff", "--no-relative"])
     found, i = [], 0
     for _, new in ranges:

@@ -27,18 +27,21 @@ class RepoInfo:
 def discover(start: Path) -> RepoInfo | None:
     """The repository containing `start`, or None when `start` is not inside one."""
     probe = run(
-        ["rev-parse", "--path-format=absolute", "--git-common-dir", "--is-bare-repository"],
+        ["rev-parse", "--path-format=absolute", "--git-common-dir", "--is-bare-repository", "--git-dir"],
         cwd=start,
         check=False,
     )
     if not probe.ok:
         return None
-    common_dir_text, bare = probe.stdout.splitlines()[:2]
+    common_dir_text, bare, git_dir = probe.stdout.splitlines()[:3]
     common_dir = Path(common_dir_text)
     toplevel = None
     if bare != "true":
         top = run(["rev-parse", "--path-format=absolute", "--show-toplevel"], cwd=start, check=False)
         toplevel = Path(top.stdout.strip()) if top.ok and top.stdout.strip() else None
+    if toplevel is not None and git_dir == common_dir_text:
+        # Started in the main worktree (its git directory is the common one): it is the top level.
+        return RepoInfo(toplevel=toplevel, common_dir=common_dir, main_worktree=toplevel)
     first = listing(start).split("\0", 1)[0]
     main = Path(first.removeprefix("worktree ")) if first.startswith("worktree ") else common_dir.parent
     return RepoInfo(toplevel=toplevel, common_dir=common_dir, main_worktree=main)
