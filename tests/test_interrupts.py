@@ -117,13 +117,16 @@ def test_3_create_wave_killed_inside_worktree_add_is_repaired(project: Any, tmp_
     repo.fsck()
 
 
+@pytest.mark.parametrize("left", ["a rebase in progress", "nothing recorded, a file half written"])
 def test_3_a_rebase_killed_while_it_checks_out_the_new_base_leaves_no_file_behind(
-    cli: Any, project: Any, tmp_path: Path
+    cli: Any, project: Any, tmp_path: Path, left: str
 ) -> None:
     """Killed while git writes the new base's files (a slow filter on the last one): the files
     written before it are in the worktree, but not yet in its index. `git rebase --abort` keeps
-    them, as untracked files; the recovery takes away those git wrote for the step (the new base's
-    content, made since the step began), so the re-run does not find the worktree dirty."""
+    them, as untracked files; the recovery takes away those git wrote for the step (a prefix of the
+    new base's file, made since the step began), so the re-run does not find the worktree dirty.
+    The second case is what the kill-point suite once caught with two rebases side by side: no
+    rebase state to abort, HEAD still on the branch, one file written only in part."""
     repo = project(efforts('id = "a"'))
     repo.commit("ignore", {".gitignore": "*.log\n"})
     assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
@@ -137,6 +140,9 @@ def test_3_a_rebase_killed_while_it_checks_out_the_new_base_leaves_no_file_behin
     (repo.path / ".git" / "info" / "attributes").write_text("*.slow filter=slow\n")
     killed_when(repo, marker, "sync")
     assert (a.path / "a-new.txt").exists()  # what the killed checkout had written
+    if left != "a rebase in progress":
+        shutil.rmtree(repo.path / ".git" / "worktrees" / "a" / "rebase-merge")
+        (a.path / "b-new.txt").write_text("new")  # cut short: a prefix of "new too\n"
     repo.git("config", "--unset", "filter.slow.smudge")
     rerun = wtorch_process(repo, "sync", "--json")
     out, err = rerun.communicate(timeout=120)

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
 
 # Variables a git hook (or a parent git) leaks into our environment. Left in place they would
 # point every git wtorch runs, and every user command it starts, at the hook's repository.
@@ -105,3 +106,13 @@ def parallel_map(func: Callable[[T], R], items: Sequence[T], *, jobs: int | None
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(func, items))
+
+
+def together(first: Callable[[], R], second: Callable[[], S]) -> tuple[R, S]:
+    """Two pieces of work that run their own processes, at once: `second` in a thread while `first`
+    runs here; both results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        later = pool.submit(second)
+        return first(), later.result()

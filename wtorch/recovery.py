@@ -98,12 +98,12 @@ def _clear_locks(common_dir: Path, worktree: Path | None, refs: list[str], start
 def _settle(common_dir: Path, state: State, op: Operation, step: Step, worktree: Path) -> None:
     """A rebase or merge the step started: aborted if git left it in progress, recorded if it ended."""
     if worktree.is_dir():
-        abandoned = integrate.abandon_interrupted(worktree, step.kind, step.ref, step.before, step.started)
-        if abandoned and step.onto:
-            integrate.sweep_leftovers(worktree, step.onto, step.started)
+        integrate.abandon_interrupted(worktree, step.kind, step.ref, step.before, step.started)
     if step.ref is None:
         return
     now_at = git.refs.resolve(common_dir, step.ref)
+    if worktree.is_dir() and now_at == step.before and step.before and step.onto:
+        integrate.put_back(worktree, step.before, step.onto, step.started)
     if now_at is None or now_at == step.before:
         return
     op.move(step.ref, step.before, now_at)

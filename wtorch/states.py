@@ -13,7 +13,7 @@ from wtorch import git, graph
 from wtorch.choices import EffortState, Mark, MergedHow
 from wtorch.facts import Facts
 from wtorch.manifest import Effort, Manifest
-from wtorch.process import parallel_map
+from wtorch.process import parallel_map, together
 from wtorch.state import EffortRecord
 
 
@@ -53,13 +53,13 @@ class Evidence:
         open_ = [(base, tip, fork) for base, tip, fork in open_ if fork != base]
         if not open_:
             return
-        from concurrent.futures import ThreadPoolExecutor
-
         forks = list(dict.fromkeys((fork, base) for base, _, fork in open_))
-        with ThreadPoolExecutor(1) as pool:  # what the bases touched, while the tips' paths are read
-            touching = pool.submit(parallel_map, lambda fb: git.diff.touched_paths(cwd, *fb), forks)
-            changed = git.diff.changed_paths_many(cwd, [(fork, tip) for _, tip, fork in open_])
-            touched = dict(zip(forks, touching.result(), strict=True))
+        # The tips' changed paths, and beside them what each base touched since its merge-base.
+        changed, touching = together(
+            lambda: git.diff.changed_paths_many(cwd, [(fork, tip) for _, tip, fork in open_]),
+            lambda: parallel_map(lambda fb: git.diff.touched_paths(cwd, *fb), forks),
+        )
+        touched = dict(zip(forks, touching, strict=True))
         self._possible |= {
             (base, tip): bool(paths) and paths <= touched[fork, base]
             for (base, tip, fork), paths in zip(open_, changed, strict=True)

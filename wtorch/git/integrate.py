@@ -95,16 +95,16 @@ def merge(worktree: Path, new_base: str, *, autostash: bool, message: str | None
     return _settle(worktree, "merge", ["merge", "--no-edit", *words, *stash, "--end-of-options", new_base])
 
 
-def abandon_interrupted(worktree: Path, kind: str, ref: str | None, before: str | None, since: float) -> bool:
+def abandon_interrupted(worktree: Path, kind: str, ref: str | None, before: str | None, since: float) -> None:
     """A rebase or merge a killed wtorch started and git left in progress: aborted, so the branch and
     its files are as they were. One of another branch, or begun from another commit, is not wtorch's:
     left alone. When git cannot abort it (killed before it had written its state), the state is
     dropped and the branch checked out again: the worktree was clean when wtorch began (its
-    --autostash, if any, goes to `git stash list`). True when there was one to abort."""
+    --autostash, if any, goes to `git stash list`)."""
     if operation_in_progress(worktree) != kind:
-        return False
+        return
     if not _started_by(git_dir(worktree), kind, ref, before, since):
-        return False
+        return
     result = run([kind, "--abort"], cwd=worktree, check=False, env=_UNATTENDED)
     if operation_in_progress(worktree) == kind and kind == "rebase" and ref:
         run(["rebase", "--quit"], cwd=worktree, check=False, env=_UNATTENDED)
@@ -116,27 +116,36 @@ def abandon_interrupted(worktree: Path, kind: str, ref: str | None, before: str 
             f"wtorch was killed during a {kind} in {worktree} and cannot abort it ({result.stderr.strip()}); "
             f"run `git {kind} --abort` there",
         )
-    return True
 
 
-def sweep_leftovers(worktree: Path, onto: str, since: float) -> None:
-    """After aborting a rebase or merge that a kill cut short while git was writing `onto`'s files:
-    those it had written but not yet put in the index are untracked now, and the abort keeps them.
-    Each is taken away only when it is, byte for byte, `onto`'s file at that path and was written
-    since the step began (the worktree was clean then: sync moves no worktree with untracked files),
-    so nothing is lost that git does not hold."""
-    fresh = [
-        path
-        for untracked, path in changes(worktree)
-        if untracked and "\n" not in path and _written_since(worktree / path, since)
-    ]
-    theirs = tree_entries(worktree, onto, fresh) if fresh else {}
-    fresh = [path for path in fresh if path in theirs and theirs[path].kind == "blob" and theirs[path].mode != "120000"]
-    if not fresh:
+def put_back(worktree: Path, before: str, onto: str, since: float) -> None:
+    """What a rebase or merge killed while git was writing `onto`'s files leaves once nothing is in
+    progress (aborted, or killed before git recorded anything): HEAD still at `before`, and in the
+    worktree the files git had written — new ones untracked, some perhaps half written. When every
+    change in the worktree is such a file (a prefix of `onto`'s file at that path, written since the
+    step began) or a file `onto` does not have that git had deleted, the worktree is put back at
+    `before`: it was clean when the step began (sync moves no worktree with uncommitted files), and
+    all of it is in git. Anything else is someone's work: the worktree is left as it is."""
+    if run(["rev-parse", "--verify", "--quiet", "HEAD"], cwd=worktree, check=False).stdout.strip() != before:
         return
-    hashed = run(["hash-object", "--stdin-paths"], cwd=worktree, stdin="".join(f"{p}\n" for p in fresh))
-    for path, oid in zip(fresh, hashed.stdout.split(), strict=True):
-        if oid == theirs[path].sha:
+    changed = changes(worktree)
+    theirs = tree_entries(worktree, onto, [path for _, path in changed]) if changed else {}
+    for _, path in changed:
+        file = worktree / path
+        entry = theirs.get(path)
+        if not file.exists() and not file.is_symlink():
+            if entry is None:
+                continue  # a file git removed on its way to `onto`
+            return
+        if entry is None or entry.kind != "blob" or not _written_since(file, since):
+            return
+        if not run(["cat-file", "blob", entry.sha], cwd=worktree, binary=True).data.startswith(file.read_bytes()):
+            return
+    if not changed:
+        return
+    run(["reset", "--quiet", "--hard", before], cwd=worktree)
+    for untracked, path in changed:
+        if untracked and (worktree / path).is_file():
             (worktree / path).unlink()
             _prune_empty_parents(worktree, (worktree / path).parent)
 
