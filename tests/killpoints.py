@@ -10,6 +10,7 @@ same place, so every absolute path wtorch records stays true.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -91,7 +92,8 @@ def left_by_the_kill(repo: Path) -> str:
     files (a half-made entry is the rare case: its files say how far `git worktree add` got)."""
     git_dir = repo / ".git"
     journal = git_dir / "wtorch" / "journal.json"
-    lines = [f"journal: {journal.read_text()[:1500] if journal.exists() else '(none)'}"]
+    entry = json.loads(journal.read_text())["operation"] if journal.exists() else {}
+    lines = [f"journal: {entry.get('command')!r}, steps {entry.get('steps')}, refs {entry.get('refs')}"]
     for entry in sorted((git_dir / "worktrees").glob("*")):
         files = {f.name: _shown(f) for f in sorted(entry.iterdir()) if f.is_file()}
         lines.append(f"worktrees/{entry.name}: {files}")
