@@ -14,7 +14,6 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from pathlib import Path
 
 from wtorch import git, graph, targets, travel
 from wtorch.choices import EffortState, StepKind, Strategy, SyncResult
@@ -73,8 +72,6 @@ class _Run:
     dry_run: bool
     jobs: int
     views: dict[str, View] = field(default_factory=dict)
-    dirt: dict[Path, str | None] = field(default_factory=dict)
-    """Why each worktree about to move cannot (uncommitted work), looked for in parallel up front."""
 
     def all(
         self,
@@ -98,17 +95,6 @@ class _Run:
             (r.base_commit, views[e.id].sha) for e in chosen if (r := state.efforts.get(e.id)) and r.base_commit
         ]
         facts.ancestry.prefetch((base, tip) for base, tip in recorded if tip)
-        behind = [
-            holder
-            for (base, tip), e in zip(targets, chosen, strict=True)
-            if tip
-            and base in facts.branches
-            and (holder := facts.worktree_of(views[e.id].branch)) is not None
-            and not facts.ancestry.relation(facts.branches[base].sha, tip).up_to_date
-        ]
-        self.dirt = dict(
-            zip((h.path for h in behind), parallel_map(lambda h: self._dirt(facts, h), behind), strict=True)
-        )
         failed: set[str] = set()
         done: dict[str, SyncOutcome] = {}
         for batch in _rounds(self.manifest, chosen):
@@ -234,13 +220,7 @@ class _Run:
 
     def dirty(self, facts: Facts, holder: git.Worktree) -> str | None:
         """Why the worktree cannot be rebased or merged in: uncommitted work (unless --autostash).
-        Mostly answered by the parallel look before the first rebase; a change made after that look
-        is still never lost: git itself refuses to rebase or merge over it."""
-        if holder.path in self.dirt:
-            return self.dirt[holder.path]
-        return self._dirt(facts, holder)
-
-    def _dirt(self, facts: Facts, holder: git.Worktree) -> str | None:
+        Looked for as the effort's turn comes, in its round, beside the other efforts' rebases."""
         if self.autostash:
             return None
         problem = worktree_problem(
