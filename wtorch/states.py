@@ -43,8 +43,8 @@ class Evidence:
 
     def __init__(self, facts: Facts, tips: Sequence[str]) -> None:
         cwd, ancestry = facts.repo.main_worktree, facts.ancestry
-        ancestry.prefetch((base, tip) for base in facts.base_shas for tip in tips)
         pairs = [(base, tip) for base in facts.base_shas for tip in dict.fromkeys(tips)]
+        ancestry.prefetch(pairs)
         relations = {pair: ancestry.relation(*pair) for pair in pairs}
         open_ = [(b, t, r.merge_base) for (b, t), r in relations.items() if not r.contained and r.merge_base]
         # A base still at the merge-base (the tip holds it: up to date) has no commit since that

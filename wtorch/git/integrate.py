@@ -8,6 +8,7 @@ from pathlib import Path
 
 from wtorch.errors import GitError
 from wtorch.git.core import run
+from wtorch.git.diff import read_heads
 from wtorch.git.plumbing import tree_entries
 from wtorch.git.worktrees import changes, git_dir, operation_in_progress
 from wtorch.process import ProcessResult
@@ -129,7 +130,10 @@ def put_back(worktree: Path, before: str, onto: str, since: float) -> None:
     if run(["rev-parse", "--verify", "--quiet", "HEAD"], cwd=worktree, check=False).stdout.strip() != before:
         return
     changed = changes(worktree)
-    theirs = tree_entries(worktree, onto, [path for _, path in changed]) if changed else {}
+    if not changed:
+        return
+    theirs = tree_entries(worktree, onto, [path for _, path in changed])
+    written: list[tuple[str, bytes]] = []  # (onto's blob, what the file holds)
     for _, path in changed:
         file = worktree / path
         entry = theirs.get(path)
@@ -139,9 +143,11 @@ def put_back(worktree: Path, before: str, onto: str, since: float) -> None:
             return
         if entry is None or entry.kind != "blob" or not _written_since(file, since):
             return
-        if not run(["cat-file", "blob", entry.sha], cwd=worktree, binary=True).data.startswith(file.read_bytes()):
-            return
-    if not changed:
+        written.append((entry.sha, file.read_bytes()))
+    heads = read_heads(worktree, [sha for sha, _ in written], limit=max((len(c) for _, c in written), default=0))
+    if any(
+        blob is None or not blob.head.startswith(content) for blob, (_, content) in zip(heads, written, strict=True)
+    ):
         return
     run(["reset", "--quiet", "--hard", before], cwd=worktree)
     for untracked, path in changed:
