@@ -13,6 +13,7 @@ from pathlib import Path
 
 from wtorch.errors import GitError
 from wtorch.git.core import run
+from wtorch.git.plumbing import tree_entries
 from wtorch.process import ProcessResult, parallel_map
 
 NULL_SHA = "0" * 40
@@ -242,17 +243,9 @@ def read_heads(cwd: Path, specs: Sequence[str], *, limit: int) -> list[Blob | No
 
 
 def blobs_at(cwd: Path, commit: str, paths: Sequence[str]) -> dict[str, str]:
-    """path -> blob id, for those of `paths` that are blobs (files or links) in `commit`: one `ls-tree`
-    (per thousand paths), paths taken literally."""
-    found: dict[str, str] = {}
-    for k in range(0, len(paths), 1000):
-        out = run(["--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--", *paths[k : k + 1000]], cwd=cwd)
-        for record in out.fields():
-            meta, _, path = record.partition("\t")
-            _, kind, oid = meta.split(" ")
-            if kind == "blob":
-                found[path] = oid
-    return found
+    """path -> blob id, for those of `paths` that are blobs (files or links) in `commit`."""
+    wanted = set(paths)
+    return {path: e.sha for path, e in tree_entries(cwd, commit, paths).items() if e.kind == "blob" and path in wanted}
 
 
 def check_attr(

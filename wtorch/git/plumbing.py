@@ -24,17 +24,20 @@ class TreeEntry:
 
 
 def tree_entries(cwd: Path, rev: str, paths: Sequence[str] = ()) -> dict[str, TreeEntry]:
-    """Every blob, symlink and submodule entry of `rev` (recursively), by path."""
-    # After --end-of-options a "--" would be read as a path: the revision and the paths follow directly.
-    out = run(["ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev, *paths], cwd=cwd)
+    """Every blob, symlink and submodule entry of `rev` (recursively), by path; with `paths`, those
+    at or under them (taken literally, a thousand to an `ls-tree`)."""
     entries = {}
-    for record in out.fields():
-        meta, _, path = record.partition("\t")
-        fields = meta.split(" ")
-        if len(fields) != 3 or not path:
-            raise GitError(list(out.argv), 0, f"unexpected ls-tree record {record!r}")
-        mode, kind, sha = fields
-        entries[path] = TreeEntry(mode, kind, sha, path)
+    for k in range(0, max(len(paths), 1), 1000):
+        # After --end-of-options a "--" would be read as a path: the revision and the paths follow directly.
+        argv = ["--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev]
+        out = run([*argv, *paths[k : k + 1000]], cwd=cwd)
+        for record in out.fields():
+            meta, _, path = record.partition("\t")
+            fields = meta.split(" ")
+            if len(fields) != 3 or not path:
+                raise GitError(list(out.argv), 0, f"unexpected ls-tree record {record!r}")
+            mode, kind, sha = fields
+            entries[path] = TreeEntry(mode, kind, sha, path)
     return entries
 
 
