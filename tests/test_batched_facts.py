@@ -177,3 +177,58 @@ def test_a_state_read_without_its_log_has_everything_else_and_the_last_entry(cli
     with pytest.raises(AssertionError):
         store.write(cut)  # the older entries would be lost
     assert store.read() == whole
+
+
+def test_the_kept_parse_of_the_state_answers_only_for_the_very_text_it_was_made_from(cli: Any, project: Any) -> None:
+    """A read-only read keeps its parse beside the state file; an edit of the same size in the
+    same instant, a damaged kept parse, or one that cannot be written never changes an answer."""
+    import marshal
+    import os
+
+    from wtorch.state import StateStore
+
+    repo = _history(cli, project)
+    assert cli("-C", repo.path, "complete", "active", "--reason", "shipped by hand").exit_code == 0
+    store = StateStore(repo.path / ".git")
+    kept = store.dir / "state.parsed"
+    first = store.read(log=False)
+    assert kept.is_file()
+    assert store.read(log=False) == first
+    # The kept parse is what answers: a forged one, kept for this very text, is believed.
+    head = kept.read_bytes()[: kept.read_bytes().index(b"\n") + 1]
+    text, data = marshal.loads(kept.read_bytes()[len(head) :])
+    data["efforts"]["active"]["mark_reason"] = "forged"
+    kept.write_bytes(head + marshal.dumps((text, data)))
+    assert store.read(log=False).efforts["active"].mark_reason == "forged"
+    kept.unlink()
+    assert store.read(log=False) == first
+    # Rewrite one letter of the reason: same size, and the same modification time.
+    stat = store.path.stat()
+    text = store.path.read_text()
+    store.path.write_text(text.replace("shipped by hand", "shipped by band"))
+    os.utime(store.path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    edited = store.read(log=False)
+    assert edited.efforts["active"].mark_reason == "shipped by band"
+    assert edited == StateStore(repo.path / ".git").read(log=False) == _parsed_afresh(store)
+    kept.write_bytes(kept.read_bytes()[:-7])  # damaged: cut short
+    assert store.read(log=False) == edited
+    kept.unlink()
+    kept.mkdir()  # cannot be replaced by a file: the read still answers, from the text
+    assert store.read(log=False) == edited
+    kept.rmdir()
+    # The status a user sees is the same with and without the kept parse.
+    shown = cli("-C", repo.path, "status", "--json")
+    kept.unlink()
+    assert cli("-C", repo.path, "status", "--json").stdout == shown.stdout
+
+
+def _parsed_afresh(store: Any) -> Any:
+    """The state read with no kept parse there to answer."""
+    kept = store.dir / "state.parsed"
+    saved = kept.read_bytes() if kept.is_file() else None
+    kept.unlink(missing_ok=True)
+    try:
+        return store.read(log=False)
+    finally:
+        if saved is not None:
+            kept.write_bytes(saved)

@@ -225,7 +225,7 @@ class StateStore:
         at hundreds of efforts the log is most of the file, and of the time spent reading it."""
         try:
             text = self.path.read_text(encoding="utf-8")
-            data = None if log else _without_older_entries(text)
+            data = None if log else tomlfile.remembered(text, self.dir / "state.parsed", _without_older_entries)
             cut = data is not None
             data = data if data is not None else tomlfile.loads(text)
         except FileNotFoundError:
