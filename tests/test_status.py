@@ -136,3 +136,31 @@ def test_state_file_can_be_deleted_and_is_rebuilt(cli: Any, project: Any) -> Non
     assert row["state"] == "active" and row["worktree_state"] == "ok"
     assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
     assert Path(row["worktree"]).is_dir()
+
+
+def test_worktrees_read_side_by_side_find_every_kind_of_change(cli: Any, project: Any) -> None:
+    """Many worktrees are read at once without git's own look-ahead threads (issue 14): the same
+    changes are found either way, staged, modified, deleted, renamed and untracked alike."""
+    from wtorch import git
+
+    repo = project(efforts(*(f'id = "e{n}"' for n in range(4))))
+    assert cli("-C", repo.path, "create-wave", "1").exit_code == 0
+    a = wt(repo, "e0")
+    a.commit("files", {"pkg/x.py": "1\n", "pkg/y.py": "2\n", "pkg/z.py": "3\n"})
+    a.write("pkg/x.py", "changed\n")
+    a.write("new/deep/untracked.txt", "u\n")
+    a.path.joinpath("pkg/y.py").unlink()
+    a.git("mv", "pkg/z.py", "pkg/moved.py")
+    a.write("staged.txt", "s\n")
+    a.git("add", "staged.txt")
+    alone = git.worktrees.changes(a.path)
+    assert sorted(alone) == sorted(git.worktrees.changes(a.path, crowded=True))
+    assert {path for _, path in alone} == {
+        "pkg/x.py",
+        "pkg/y.py",
+        "pkg/moved.py",
+        "staged.txt",
+        "new/deep/untracked.txt",
+    }
+    rows = by_id(status(cli, repo))
+    assert [rows[f"e{n}"]["dirty"] for n in range(4)] == [5, 0, 0, 0]

@@ -38,7 +38,7 @@ class Problem:
         return f"{self.what}: {self.fix}"
 
 
-def uncommitted(worktree: Path, main: Path, copies: Sequence[str]) -> list[str]:
+def uncommitted(worktree: Path, main: Path, copies: Sequence[str], *, crowded: bool = False) -> list[str]:
     """The uncommitted changes of a worktree that are work: an untracked file that wtorch copied in
     (worktree.copy) and that is still identical to the main worktree's does not count."""
 
@@ -47,7 +47,8 @@ def uncommitted(worktree: Path, main: Path, copies: Sequence[str]) -> list[str]:
         source = main / path
         return inside and source.is_file() and filecmp.cmp(source, worktree / path, shallow=False)
 
-    return [path for untracked, path in git.worktrees.changes(worktree) if not (untracked and copied(path))]
+    found = git.worktrees.changes(worktree, crowded=crowded)
+    return [path for untracked, path in found if not (untracked and copied(path))]
 
 
 def worktree_problem(

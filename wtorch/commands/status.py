@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,11 +13,11 @@ from wtorch.choices import EffortState, MergedHow
 from wtorch.counting import count_many
 from wtorch.errors import UsageError
 from wtorch.facts import Facts, gather
-from wtorch.manifest import Manifest
-from wtorch.process import parallel_map
+from wtorch.manifest import Effort, Manifest
+from wtorch.process import parallel_map, together
 from wtorch.safety import Hazard, uncommitted, worktree_problem
 from wtorch.state import StateStore
-from wtorch.states import View, derive_all
+from wtorch.states import View, branch_name, derive_all
 
 _CONDITION = {
     Hazard.MISSING: "missing",
@@ -132,6 +133,24 @@ def run_status(
     if remote and manifest.project.remote:
         travel.absorb(state, travel.read_remote(repo, manifest.project.remote)[0])  # in memory: status writes nothing
     facts = gather(manifest, repo, state, remote_view=remote)
+    # The worktrees are read while the states are derived and the lines counted: the two share
+    # nothing but the facts, and a hundred `git status` take longer than all the rest.
+    holders = _holders(manifest, facts, chosen) if worktrees else []
+    crowded = len(holders) >= (os.cpu_count() or 1)
+    (views, lines), dirt = together(
+        lambda: _views_and_lines(manifest, facts, chosen),
+        lambda: dict(zip(holders, parallel_map(lambda p: _dirt(facts, manifest, p, crowded), holders), strict=True)),
+    )
+    rows = parallel_map(lambda e: _row(manifest, facts, views[e.id], lines.get(e.id), worktrees, dirt), chosen)
+    if remote:
+        rows = parallel_map(lambda row: _against_remote(facts, manifest.project.remote or "", row), rows)
+    shown = [n for n in manifest.wave_numbers() if not waves or n in waves]
+    return StatusReport(manifest.gate.max_lines, tuple(rows), tuple(_wave(manifest, views, n) for n in shown))
+
+
+def _views_and_lines(
+    manifest: Manifest, facts: Facts, chosen: Sequence[Effort]
+) -> tuple[dict[str, View], dict[str, int]]:
     views = derive_all(manifest, facts)
     measured = [
         views[e.id]
@@ -141,17 +160,28 @@ def run_status(
         and views[e.id].base in facts.branches
     ]
     counts = count_many(
-        repo.main_worktree,
+        facts.repo.main_worktree,
         [(facts.branches[v.base].sha, v.sha or "") for v in measured],
         count=manifest.gate.count,
         exclude=manifest.gate.exclude,
     )
-    lines = {v.effort.id: c.lines for v, c in zip(measured, counts, strict=True)}
-    rows = parallel_map(lambda e: _row(manifest, facts, views[e.id], lines.get(e.id), worktrees), chosen)
-    if remote:
-        rows = parallel_map(lambda row: _against_remote(facts, manifest.project.remote or "", row), rows)
-    shown = [n for n in manifest.wave_numbers() if not waves or n in waves]
-    return StatusReport(manifest.gate.max_lines, tuple(rows), tuple(_wave(manifest, views, n) for n in shown))
+    return views, {v.effort.id: c.lines for v, c in zip(measured, counts, strict=True)}
+
+
+def _holders(manifest: Manifest, facts: Facts, chosen: Sequence[Effort]) -> list[Path]:
+    """The worktrees a row will read, known before the states are: each chosen effort's branch's
+    holder, when it is there to read (the row decides again; a path it finds missing here it reads itself)."""
+    found: dict[Path, None] = {}
+    for effort in chosen:
+        name = branch_name(effort, facts.state.efforts.get(effort.id))
+        holder = facts.worktree_of(name) if name in facts.branches else None
+        if holder is not None and holder.prunable is None and not holder.missing:
+            found[holder.path] = None
+    return list(found)
+
+
+def _dirt(facts: Facts, manifest: Manifest, path: Path, crowded: bool = False) -> int:
+    return len(uncommitted(path, facts.repo.main_worktree, manifest.worktree.copy, crowded=crowded))
 
 
 def worktree_facts(facts: Facts, view: View) -> tuple[Path | None, str]:
@@ -181,14 +211,16 @@ def _against_remote(facts: Facts, remote: str, row: EffortStatus) -> EffortStatu
     return replace(row, remote_ahead=ahead, remote_behind=behind)
 
 
-def _row(manifest: Manifest, facts: Facts, view: View, lines: int | None, look: bool) -> EffortStatus:
+def _row(
+    manifest: Manifest, facts: Facts, view: View, lines: int | None, look: bool, dirt: dict[Path, int]
+) -> EffortStatus:
     effort = view.effort
     record = facts.state.efforts.get(effort.id)
     path, condition = worktree_facts(facts, view)
     usable = path is not None and condition not in ("missing", "prunable")
     dirty = None
     if look and usable and path is not None:
-        dirty = len(uncommitted(path, facts.repo.main_worktree, manifest.worktree.copy))
+        dirty = dirt[path] if path in dirt else _dirt(facts, manifest, path)
     ref = facts.branches.get(view.branch)
     return EffortStatus(
         id=effort.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -99,11 +100,17 @@ def _rebasing(worktree: Path) -> str | None:
     return None
 
 
-def changes(worktree: Path) -> list[tuple[bool, str]]:
-    """(untracked?, path) for every changed, staged and untracked (not ignored) path in a worktree."""
+def changes(worktree: Path, *, crowded: bool = False) -> list[tuple[bool, str]]:
+    """(untracked?, path) for every changed, staged and untracked (not ignored) path in a worktree.
+
+    `crowded`: other worktrees are being read at the same time, one per core or more. git's own
+    threads that look at the files ahead (core.preloadIndex) then only compete with the other
+    reads: without them, a hundred worktrees read two at a time on 2 cores took 8% less CPU and
+    13% less time. Read alone, a large worktree is read faster with them."""
     # --no-optional-locks: a look must not take the index lock (a wtorch killed during it would leave it).
     flags = ["--porcelain=v2", "-z", "--untracked-files=all", "--ignore-submodules=none"]
-    out = run(["--no-optional-locks", "status", *flags], cwd=worktree)
+    config = ["-c", "core.preloadIndex=false"] if crowded else []
+    out = run([*config, "--no-optional-locks", "status", *flags], cwd=worktree)
     found = []
     skip_next = False
     for field in out.fields():
@@ -133,16 +140,21 @@ def git_dir(worktree: Path) -> Path:
 
 def operation_in_progress(worktree: Path) -> str | None:
     """ "rebase", "merge", "cherry-pick", "revert" or "bisect" when one is under way, else None."""
-    gd = git_dir(worktree)
-    markers = (
-        ("rebase-merge", "rebase"),
-        ("rebase-apply", "rebase"),
-        ("MERGE_HEAD", "merge"),
-        ("CHERRY_PICK_HEAD", "cherry-pick"),
-        ("REVERT_HEAD", "revert"),
-        ("BISECT_LOG", "bisect"),
-    )
-    return next((name for marker, name in markers if (gd / marker).exists()), None)
+    try:
+        present = set(os.listdir(git_dir(worktree)))  # one look, not one per marker: asked per effort
+    except OSError:
+        return None
+    return next((name for marker, name in _OPERATION_MARKERS if marker in present), None)
+
+
+_OPERATION_MARKERS = (
+    ("rebase-merge", "rebase"),
+    ("rebase-apply", "rebase"),
+    ("MERGE_HEAD", "merge"),
+    ("CHERRY_PICK_HEAD", "cherry-pick"),
+    ("REVERT_HEAD", "revert"),
+    ("BISECT_LOG", "bisect"),
+)
 
 
 def abandon(operation: str) -> str:
