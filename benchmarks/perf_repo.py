@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,9 +189,13 @@ class BenchRepo:
         if done.returncode != 0 or not all(e.worktree.is_dir() for e in self.efforts):
             raise RuntimeError(f"wtorch create-wave 1 failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
         self.machete_layout(count)
-        # A worktree in use has had its index refreshed (by `git status`, a commit, an editor). A fresh
-        # one has not, and wtorch's `--no-optional-locks` status never saves the refresh: every run would
-        # read each file again (see docs/performance.md). Every scale is measured settled.
+        # A worktree in use has had its index refreshed (by `git status`, a commit, an editor) since its
+        # files were written. A fresh one has not, and wtorch's `--no-optional-locks` status never saves
+        # the refresh: every run would read each file again (see docs/performance.md). The refresh must
+        # come in a later second than the files' writes: git cannot trust a file stamped in the second its
+        # index was written (a "racily clean" entry), and reads it again at every status until the index is
+        # written later. Every scale is measured settled.
+        time.sleep(1.1)
         with ThreadPoolExecutor(2) as pool:
             list(pool.map(lambda e: self.git("status", "--porcelain", cwd=e.worktree), self.efforts[start:]))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from wtorch import git
 from wtorch.git.ancestry import Ancestry
 from wtorch.manifest import Manifest
+from wtorch.process import together
 from wtorch.state import State
 
 
@@ -50,15 +51,24 @@ class Facts:
         return found
 
     def worktree_at(self, path: Path) -> git.Worktree | None:
-        return next((w for w in self.worktrees if w.path == path), None)
+        return self._by_path.get(path)
+
+    @cached_property
+    def _by_path(self) -> dict[Path, git.Worktree]:
+        """The worktrees by path (the first listed at each), indexed once like `_holders`."""
+        found: dict[Path, git.Worktree] = {}
+        for worktree in self.worktrees:
+            found.setdefault(worktree.path, worktree)
+        return found
 
     def with_tip(self, branch: str, sha: str) -> Facts:
         """These facts after `branch` moved to `sha` (sync, so what is stacked on it syncs onto the new tip)."""
         moved = dict(self.branches)
         moved[branch] = replace(moved[branch], sha=sha)
         after = replace(self, branches=moved)
-        if "_holders" in self.__dict__:  # the same worktrees
-            after.__dict__["_holders"] = self._holders
+        for index in ("_holders", "_by_path"):  # the same worktrees
+            if index in self.__dict__:
+                after.__dict__[index] = self.__dict__[index]
         return after
 
 
@@ -69,7 +79,10 @@ def gather(
     branch that exists only on the remote (someone else's machine) is read from its remote-tracking ref."""
     cwd = repo.main_worktree
     remote = manifest.project.remote
-    branches = git.refs.branches(cwd, remotes=remotes or remote is not None)
+    branches, worktrees = together(
+        lambda: git.refs.branches(cwd, remotes=remotes or remote is not None),
+        lambda: tuple(git.worktrees.list_worktrees(cwd)),
+    )
     remote_only: set[str] = set()
     if remote_view and remote:
         for effort in manifest.efforts:
@@ -92,7 +105,7 @@ def gather(
     return Facts(
         repo=repo,
         branches=branches,
-        worktrees=tuple(git.worktrees.list_worktrees(cwd)),
+        worktrees=worktrees,
         base_shas=shas,
         state=state,
         base_ref=base_ref,

@@ -6,7 +6,6 @@ Everything here reads objects only; nothing touches a worktree, the real index o
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 from wtorch.errors import GitError
 from wtorch.git.core import run
 from wtorch.git.plumbing import tree_entries
-from wtorch.process import ProcessResult, parallel_map
+from wtorch.process import ProcessResult, parallel_map, together
 
 NULL_SHA = "0" * 40
 GITLINK_MODE = "160000"
@@ -169,10 +168,12 @@ def _changed_batch(cwd: Path, ranges: list[tuple[str, str]]) -> list[set[str]]:
 def touched_paths(cwd: Path, old: str, new: str) -> set[str]:
     """Every path that `new` changed since `old`, and every path any commit of old..new touched (a
     merge: against its first parent), even when a later commit undid it."""
-    net = run(["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-relative", old, new], cwd=cwd)
-    log = run(
-        ["log", "--format=", "--name-only", "-z", "--no-renames", "--diff-merges=first-parent", f"{old}..{new}"],
-        cwd=cwd,
+    net, log = together(
+        lambda: run(["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-relative", old, new], cwd=cwd),
+        lambda: run(
+            ["log", "--format=", "--name-only", "-z", "--no-renames", "--diff-merges=first-parent", f"{old}..{new}"],
+            cwd=cwd,
+        ),
     )
     return {path for path in net.fields() + log.fields() if path}
 
@@ -261,6 +262,8 @@ def check_attr(
     unique = list(dict.fromkeys(paths))
     if not unique:
         return {}
+    import tempfile  # (2 ms at start-up, with random): only when attributes are read
+
     with tempfile.TemporaryDirectory(prefix="wtorch-attr-") as scratch:
         env = {"GIT_INDEX_FILE": os.path.join(scratch, "index")}
         if gitattributes:

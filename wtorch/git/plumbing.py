@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -69,6 +68,8 @@ _INDEX_PREFIX = "wtorch-index-"
 def private_index(cwd: Path, common_dir: Path) -> Iterator[PrivateIndex]:
     """A temporary index file inside the git dir (same filesystem), removed afterwards. Its name
     carries the host and process that made it, so one a killed run left can be told apart."""
+    import tempfile  # (2 ms at start-up, with random): only when an index is made
+
     owner = f"{_INDEX_PREFIX}{os.uname().nodename}-{os.getpid()}-"
     fd, name = tempfile.mkstemp(prefix=owner, dir=common_dir)
     os.close(fd)

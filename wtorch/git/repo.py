@@ -26,19 +26,18 @@ class RepoInfo:
 
 def discover(start: Path) -> RepoInfo | None:
     """The repository containing `start`, or None when `start` is not inside one."""
-    probe = run(
-        ["rev-parse", "--path-format=absolute", "--git-common-dir", "--is-bare-repository", "--git-dir"],
-        cwd=start,
-        check=False,
-    )
+    asked = ["rev-parse", "--path-format=absolute", "--git-common-dir", "--is-bare-repository", "--git-dir"]
+    # Inside a worktree, one call tells everything; `--show-toplevel` fails where there is no work
+    # tree (a bare repository, inside .git), and the question is then asked without it.
+    probe = run([*asked, "--show-toplevel"], cwd=start, check=False)
+    if not probe.ok:
+        probe = run(asked, cwd=start, check=False)
     if not probe.ok:
         return None
-    common_dir_text, bare, git_dir = probe.stdout.splitlines()[:3]
+    lines = probe.stdout.splitlines()
+    common_dir_text, bare, git_dir = lines[:3]
     common_dir = Path(common_dir_text)
-    toplevel = None
-    if bare != "true":
-        top = run(["rev-parse", "--path-format=absolute", "--show-toplevel"], cwd=start, check=False)
-        toplevel = Path(top.stdout.strip()) if top.ok and top.stdout.strip() else None
+    toplevel = Path(lines[3]) if bare != "true" and len(lines) > 3 and lines[3] else None
     if toplevel is not None and git_dir == common_dir_text:
         # Started in the main worktree (its git directory is the common one): it is the top level.
         return RepoInfo(toplevel=toplevel, common_dir=common_dir, main_worktree=toplevel)

@@ -341,12 +341,12 @@ def _check_templates(
     branches: dict[str, str] = {}
     paths: dict[Path, str] = {}
     reported: set[str] = set()
+    missing = [n for n in templates.TEMPLATE_FIELDS if "owner" in templates.placeholders(getattr(project, n))]
     for effort in efforts:
         values = _values(project, repo_name, effort.id, effort.wave, effort.owner)
         key = ("effort", where[effort.id])
         if effort.owner is not None and not is_valid_name(effort.owner):
             continue  # already reported; rendering it would only repeat the problem
-        missing = [n for n in templates.TEMPLATE_FIELDS if "owner" in templates.placeholders(getattr(project, n))]
         if missing and effort.owner is None:
             for name in missing:
                 problems.add(key, f"effort '{effort.id}' has no owner, which 'project.{name}' uses")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import string
 from pathlib import Path
 
@@ -46,16 +48,22 @@ def worktree_root(template: str, values: dict[str, str], base: Path) -> Path:
     It is the template's leading path components that name no per-effort placeholder,
     resolved against `base`: `../{repo}-worktrees/{id}` keeps worktrees under `../repo-worktrees`.
     """
+    return Path(os.path.normpath(os.path.join(base, render(_fixed_part(template), values))))
+
+
+@functools.lru_cache
+def _fixed_part(template: str) -> str:
+    """The template's leading components that name no per-effort placeholder (asked per effort)."""
     fixed = []
     for part in template.split("/"):
         if any(name in _PER_EFFORT for name in placeholders(part)):
             break
         fixed.append(part)
-    return Path(os.path.normpath(base / render("/".join(fixed) or ".", values)))
+    return "/".join(fixed) or "."
 
 
 def worktree_path(template: str, values: dict[str, str], base: Path) -> Path:
-    return Path(os.path.normpath(base / render(template, values)))
+    return Path(os.path.normpath(os.path.join(base, render(template, values))))
 
 
 NAME_MAX = 255
@@ -63,6 +71,8 @@ NAME_MAX = 255
 
 
 def _too_long(path: str) -> str | None:
+    if len(path) * 4 <= NAME_MAX:  # no character takes more than 4 bytes in UTF-8
+        return None
     longest = max((len(part.encode("utf-8", "surrogateescape")) for part in path.split("/")), default=0)
     return f"it has a component of {longest} bytes (at most {NAME_MAX})" if longest > NAME_MAX else None
 
@@ -77,21 +87,26 @@ def worktree_problem(template: str, path: Path, root_of_worktrees: Path, main: P
     """
     if os.path.isabs(template):
         return "from an absolute template: write it relative to the main worktree (e.g. ../{repo}-worktrees/{id})"
-    if any(ord(c) < 32 or ord(c) == 127 for c in str(path)):
+    text, root = str(path), str(root_of_worktrees)
+    if _CONTROL.search(text):
         return "which contains a control character"
-    if path == main / ".git" or _inside(path, main / ".git"):
+    dot_git = os.path.join(main, ".git")
+    if text == dot_git or _inside(text, dot_git):
         return "which is inside the repository's .git directory"
-    if not _inside(path, root_of_worktrees):
+    if not _inside(text, root):
         return f"which is not inside the worktree root '{root_of_worktrees}'"
-    if root_of_worktrees != main.parent and not _inside(root_of_worktrees, main.parent):
+    if root_of_worktrees != main.parent and not _inside(root, str(main.parent)):
         return f"whose worktree root '{root_of_worktrees}' is outside '{main.parent}', where worktrees may go"
-    too_long = _too_long(str(path.relative_to(root_of_worktrees)))
+    too_long = _too_long(text[len(root.rstrip("/")) + 1 :])
     return f"which cannot be created: {too_long}" if too_long else None
 
 
-def _inside(path: Path, directory: Path) -> bool:
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def _inside(path: str, directory: str) -> bool:
     """`directory in path.parents`, for normalised absolute paths, without making every parent."""
-    return str(path).startswith(str(directory).rstrip("/") + "/") and path != directory
+    return path.startswith(directory.rstrip("/") + "/") and path != directory
 
 
 def branch_problem(template_key: str, rendered: str, effort_id: str) -> str | None:
