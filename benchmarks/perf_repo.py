@@ -181,6 +181,7 @@ class BenchRepo:
         """Efforts up to `count`: branches, the manifest, worktrees (`wtorch create-wave 1`), machete's layout."""
         start = len(self.efforts)
         self.fast_import("".join(self.history.effort(n) for n in range(start, count)))
+        self.repack()
         worktrees = self.where / "repo-worktrees"
         self.efforts += [Effort(f"e{n:03d}", f"bench/e{n:03d}", worktrees / f"e{n:03d}") for n in range(start, count)]
         (self.repo / "wtorch.toml").write_text(self.manifest_text(count))
@@ -198,6 +199,13 @@ class BenchRepo:
         time.sleep(1.1)
         with ThreadPoolExecutor(2) as pool:
             list(pool.map(lambda e: self.git("status", "--porcelain", cwd=e.worktree), self.efforts[start:]))
+
+    def repack(self) -> None:
+        """One pack, its deltas chosen afresh, as `git gc` leaves a repository (and a clone gets one).
+        fast-import stores each object as a delta on the one written before it, so the newest trees
+        sit at the end of the longest chains: reading them cost every command, both sides alike,
+        about twice what it does in a packed repository (a 25-pair `diff-tree --stdin`: 9 ms, 4 ms)."""
+        self.git("repack", "-a", "-d", "-f", "-q")
 
     def machete_layout(self, count: int) -> None:
         """`.git/machete`: main, and the first `count` efforts' branches under it."""

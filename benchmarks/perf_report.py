@@ -46,11 +46,16 @@ class Result:
 
     def per_branch(self, side: int) -> float | None:
         """The median over rounds of (t(n) - t(10)) / (n - 10), both from the same round."""
+        rounds = self.per_branch_rounds(side)
+        return statistics.median(rounds) if rounds else None
+
+    def per_branch_rounds(self, side: int) -> list[float]:
+        """(t(n) - t(10)) / (n - 10) of each round: how far apart they are is the figure's resolution."""
         twin = dict(self.twins).get(side)
         if self.timing is None or twin is None:
-            return None
+            return []
         times = self.timing.times
-        return statistics.median((a - b) / (self.n - 10) for a, b in zip(times[side], times[twin], strict=True))
+        return [(a - b) / (self.n - 10) for a, b in zip(times[side], times[twin], strict=True)]
 
     @property
     def size(self) -> str:
@@ -108,20 +113,23 @@ def _growth(results: list[Result]) -> list[str]:
         if not measured:
             continue
         ours = {n: r.per_branch(0) for n, r in measured.items()}
-        theirs = {n: r.per_branch(1) for n, r in measured.items()}
         anchor = next((r.timing.sides[r.shown[1]].label for r in measured.values() if r.timing and r.shown[1:]), "-")
-
-        def ms(values: dict[int, float | None], n: int) -> str:
-            value = values.get(n)
-            return "-" if value is None else f"{value * 1000:.1f} ms"
-
         a100, a300 = ours.get(100), ours.get(300)
         verdict = "-" if a100 is None or a300 is None else ("PASS" if a300 <= a100 else "MISS")
         lines.append(
-            f"| {row} | {ms(ours, 100)} | {ms(ours, 300)} | {anchor} | {ms(theirs, 100)} | {ms(theirs, 300)} | "
+            f"| {row} | {_ms(measured.get(100), 0)} | {_ms(measured.get(300), 0)} | {anchor} | "
+            f"{_ms(measured.get(100), 1)} | {_ms(measured.get(300), 1)} | "
             f"{verdict} |"
         )
     return lines
+
+
+def _ms(result: Result | None, side: int) -> str:
+    """The cost per branch, and the lowest and highest round beside it."""
+    rounds = result.per_branch_rounds(side) if result else []
+    if not rounds:
+        return "-"
+    return f"{statistics.median(rounds) * 1000:.1f} ms ({min(rounds) * 1000:.1f} to {max(rounds) * 1000:.1f})"
 
 
 def print_report(results: list[Result], runs: int, took: float, *, machete: bool, load: tuple[float, float]) -> None:
@@ -141,7 +149,8 @@ def print_report(results: list[Result], runs: int, took: float, *, machete: bool
         print("(git-machete could not be installed: its anchors were skipped)")
     print()
     print("Cost per branch: the median over rounds of (t(n) - t(10)) / (n - 10), where t(10) is the same command")
-    print("over the first 10 efforts of the same repository, timed in the same round:")
+    print("over the first 10 efforts of the same repository, timed in the same round (in brackets: the lowest and")
+    print("highest round; flat is judged on the medians as measured, with no allowance for that spread):")
     print()
     print("\n".join(_growth(results)))
     print()
