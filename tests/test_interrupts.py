@@ -28,6 +28,7 @@ from tests.gitutil import (
     killed_when,
     lines,
     stop_in_a_rebase,
+    subprocess_git,
     worktree_root,
     wt,
     wtorch_process,
@@ -324,6 +325,71 @@ def test_10_lock_files_a_killed_step_left_are_removed(project: Any, tmp_path: Pa
     out, err = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, out + err
     assert leftovers(repo.path / ".git") == [] and "feature/demo/a" in repo.branches()
+    repo.fsck()
+
+
+def test_10_a_branch_rename_killed_while_git_rewrites_the_config_is_finished(project: Any) -> None:
+    """`git branch -m` (defunct) moves the ref, then rewrites .git/config (the branch's sections)
+    under config.lock: killed there, the lock stayed and every later config write failed. A large
+    config makes that rewrite last long enough to be caught, line by line, as it happens."""
+    repo = project(efforts('id = "a"'))
+    assert subprocess_git(repo.path, "config", "branch.feature/demo/a.description", "the a effort")[0] == 0
+    done = wtorch_process(repo, "create-wave", "1").communicate(timeout=120)
+    assert leftovers(repo.path / ".git") == [], done
+    config = repo.path / ".git" / "config"
+    with config.open("a") as out:
+        out.write("[padding]\n" + "".join(f"\tkey{i} = {'v' * 60}\n" for i in range(60_000)))
+    lock = config.with_name("config.lock")
+    killed = wtorch_process(repo, "defunct", "a", "--reason", "dropped", start_new_session=True)
+    try:
+        while not lock.exists() and killed.poll() is None:
+            time.sleep(0.0005)
+        caught = lock.exists()
+    finally:
+        os.killpg(killed.pid, signal.SIGKILL)
+        killed.communicate()
+    assert caught, "the rename ended before it was caught rewriting the config"
+    assert "config.lock" in leftovers(repo.path / ".git")
+    rerun = wtorch_process(repo, "defunct", "a", "--reason", "dropped")
+    out, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, out + err
+    assert leftovers(repo.path / ".git") == []
+    assert "feature/defunct-demo/a" in repo.branches() and "feature/demo/a" not in repo.branches()
+    assert subprocess_git(repo.path, "config", "branch.feature/defunct-demo/a.description") == (0, "the a effort\n")
+    repo.fsck()
+
+
+def test_10_a_branch_rename_killed_between_its_two_refs_leaves_the_branch_under_its_new_name(
+    project: Any, tmp_path: Path
+) -> None:
+    """`git branch -m` deletes the old ref, then makes the new one: killed in between, the commit
+    was on no branch at all. The re-run makes the new ref from the operations log."""
+    repo = project(efforts('id = "a"'))
+    done = wtorch_process(repo, "create-wave", "1").communicate(timeout=120)
+    assert leftovers(repo.path / ".git") == [], done
+    a = wt(repo, "a")
+    tip = a.commit("work", {"a.txt": "a\n"})
+    repo.git("config", "branch.feature/demo/a.description", "the a effort")
+    hooks, held = tmp_path / "hooks", tmp_path / "held"
+    hooks.mkdir()
+    hook = hooks / "reference-transaction"
+    hook.write_text(
+        '#!/bin/sh\nif [ "$1" = committed ] && grep -q " 0\\{40\\} refs/heads/feature/demo/a$"; then\n'
+        f"  touch {held}; sleep 60\nfi\n"
+    )
+    hook.chmod(0o755)
+    repo.git("config", "core.hooksPath", str(hooks))
+    killed_when(repo, held, "defunct", "a", "--reason", "dropped")
+    repo.git("config", "--unset", "core.hooksPath")
+    assert "feature/demo/a" not in repo.branches() and "feature/defunct-demo/a" not in repo.branches()
+    rerun = wtorch_process(repo, "defunct", "a", "--reason", "dropped")
+    out, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, out + err
+    assert leftovers(repo.path / ".git") == []
+    assert repo.rev("feature/defunct-demo/a") == tip and "feature/demo/a" not in repo.branches()
+    assert a.git("symbolic-ref", "HEAD").strip() == "refs/heads/feature/defunct-demo/a"
+    assert a.git("status", "--porcelain") == ""
+    assert repo.git("config", "branch.feature/defunct-demo/a.description") == "the a effort\n"
     repo.fsck()
 
 

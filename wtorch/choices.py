@@ -138,7 +138,11 @@ class StepKind(StrEnum):
     """A git step under way, as the operations log records it before it runs (docs: Interrupt safety)."""
 
     REFS = "refs"
-    """update-ref, branch -m: the refs it moves are in the entry already."""
+    """update-ref: the refs it moves are in the entry already."""
+    RENAME = "rename"
+    """`git branch -m`: `ref` is the branch's ref, `before` its commit, `base` its new name. git
+    deletes the ref, makes the new one, points the worktrees that held the old name at the new one,
+    then renames the branch's config sections."""
     REBASE = "rebase"
     MERGE = "merge"
     RESET = "reset"

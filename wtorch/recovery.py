@@ -61,7 +61,13 @@ def _resolve(common_dir: Path, state: State, op: Operation, step: Step) -> None:
     if step.kind == StepKind.PUSH:
         # What a push takes here: the remote-tracking refs it updates, and the config (--set-upstream).
         refs = [f"refs/remotes/{p.remote}/{p.branch}" for p in op.pushes] + ["config"]
+    if step.kind == StepKind.RENAME and step.ref and step.base:
+        # Both names, the HEAD of every worktree (one may hold the branch), and the config.
+        heads = ["HEAD"] + [f"worktrees/{d.name}/HEAD" for d in _entries(common_dir / "worktrees")]
+        refs = [step.ref, step.base, *heads, "config"]
     _clear_locks(common_dir, worktree, refs, step.started)
+    if step.kind == StepKind.RENAME and step.ref and step.base:
+        _finish_rename(common_dir, step.ref, step.base, step.before)
     if step.kind in (StepKind.REBASE, StepKind.MERGE) and worktree is not None:
         _settle(common_dir, state, op, step, worktree)
     elif step.kind == StepKind.WORKTREE_ADD and worktree is not None:
@@ -93,6 +99,27 @@ def _clear_locks(common_dir: Path, worktree: Path | None, refs: list[str], start
                 lock.unlink()
         except FileNotFoundError:
             continue
+
+
+def _finish_rename(common_dir: Path, old: str, new: str, sha: str | None) -> None:
+    """The rest of a `git branch -m` that deleted the old ref: the new one made (killed between the
+    two, the commit was on no branch), the worktrees that held the old name pointed at the new one,
+    the config sections renamed. When the old ref is still there, the command renames it again."""
+    if git.refs.resolve(common_dir, old) is not None:
+        return
+    if git.refs.resolve(common_dir, new) is None:
+        if sha is None:
+            return
+        git.refs.update_ref(common_dir, new, sha, None, message="wtorch: finish an interrupted rename")
+    old_name, new_name = old.removeprefix("refs/heads/"), new.removeprefix("refs/heads/")
+    for worktree in git.worktrees.list_worktrees(common_dir):
+        if worktree.branch == old_name and worktree.path.is_dir():
+            git.refs.point_head(worktree.path, new)
+    git.refs.rename_config_section(common_dir, f"branch.{old_name}", f"branch.{new_name}")
+
+
+def _entries(directory: Path) -> list[Path]:
+    return sorted(directory.iterdir()) if directory.is_dir() else []
 
 
 def _settle(common_dir: Path, state: State, op: Operation, step: Step, worktree: Path) -> None:

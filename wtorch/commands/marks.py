@@ -152,5 +152,5 @@ def _rename(cwd: Path, op: Operation, old: str, new: str, sha: str) -> None:
     """`git branch -m`, announced first: the log holds both moves before git makes them."""
     op.move(f"refs/heads/{old}", sha, None)
     op.move(f"refs/heads/{new}", None, sha)
-    with op.step(StepKind.REFS):
+    with op.step(StepKind.RENAME, ref=f"refs/heads/{old}", before=sha, base=f"refs/heads/{new}"):
         git.refs.rename_branch(cwd, old, new)

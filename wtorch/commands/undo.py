@@ -166,7 +166,7 @@ def _undo(facts: _Facts, state: State, last: Operation, op: Operation, result: U
         if op.moved(made.ref) is None:
             op.move(made.ref, made.after, None)
             op.move(gone.ref, None, gone.before)
-            with op.step(StepKind.REFS):
+            with op.step(StepKind.RENAME, ref=made.ref, before=made.after, base=gone.ref):
                 git.refs.rename_branch(facts.cwd, made.ref.removeprefix(HEADS), gone.ref.removeprefix(HEADS))
         result.steps.append(f"renamed {made.ref.removeprefix(HEADS)} back to {gone.ref.removeprefix(HEADS)}")
     for move in reversed([m for m in last.refs if id(m) not in renamed]):

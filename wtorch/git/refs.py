@@ -114,6 +114,18 @@ def rename_branch(cwd: Path, old: str, new: str) -> None:
     run(["branch", "-m", "--end-of-options", old, new], cwd=cwd)
 
 
+def point_head(worktree: Path, ref: str) -> None:
+    """The worktree's HEAD made to name `ref` (as `branch -m` does for a worktree holding the branch)."""
+    run(["symbolic-ref", "-m", "wtorch: branch renamed", "HEAD", ref], cwd=worktree)
+
+
+def rename_config_section(cwd: Path, old: str, new: str) -> None:
+    """`git config --rename-section`; nothing when there is no such section."""
+    out = run(["config", "--rename-section", old, new], cwd=cwd, check=False)
+    if not out.ok and "no such section" not in out.stderr:
+        raise GitError(list(out.argv), out.returncode, out.stderr, out.stdout)
+
+
 def patch_id(cwd: Path, a: str, b: str) -> str | None:
     """The stable patch-id of the whole change a..b (None when empty)."""
     diff = run(["diff", "--no-color", "--no-ext-diff", "--end-of-options", a, b], cwd=cwd)
