@@ -184,6 +184,7 @@ def test_the_kept_parse_of_the_state_answers_only_for_the_very_text_it_was_made_
     same instant, a damaged kept parse, or one that cannot be written never changes an answer."""
     import marshal
     import os
+    import zlib
 
     from wtorch.state import StateStore
 
@@ -195,10 +196,11 @@ def test_the_kept_parse_of_the_state_answers_only_for_the_very_text_it_was_made_
     assert kept.is_file()
     assert store.read(log=False) == first
     # The kept parse is what answers: a forged one, kept for this very text, is believed.
-    head = kept.read_bytes()[: kept.read_bytes().index(b"\n") + 1]
-    text, data = marshal.loads(kept.read_bytes()[len(head) :])
+    head = kept.read_bytes()[: kept.read_bytes().index(b"\n") - 8]
+    text, data = marshal.loads(kept.read_bytes()[len(head) + 9 :])
     data["efforts"]["active"]["mark_reason"] = "forged"
-    kept.write_bytes(head + marshal.dumps((text, data)))
+    body = marshal.dumps((text, data))
+    kept.write_bytes(head + b"%08x\n" % zlib.crc32(body) + body)
     assert store.read(log=False).efforts["active"].mark_reason == "forged"
     kept.unlink()
     assert store.read(log=False) == first
@@ -211,6 +213,10 @@ def test_the_kept_parse_of_the_state_answers_only_for_the_very_text_it_was_made_
     assert edited.efforts["active"].mark_reason == "shipped by band"
     assert edited == StateStore(repo.path / ".git").read(log=False) == _parsed_afresh(store)
     kept.write_bytes(kept.read_bytes()[:-7])  # damaged: cut short
+    assert store.read(log=False) == edited
+    blob = bytearray(kept.read_bytes())
+    blob[-20] ^= 0xFF  # damaged inside, the length unchanged: the checksum tells
+    kept.write_bytes(bytes(blob))
     assert store.read(log=False) == edited
     kept.unlink()
     kept.mkdir()  # cannot be replaced by a file: the read still answers, from the text

@@ -72,3 +72,25 @@ def test_together_returns_both_results_and_waits_for_the_other_side_on_failure()
 
     with pytest.raises(OSError, match="second side"):
         together(lambda: "fine", failing_later)
+
+
+def test_an_interrupt_waits_for_the_work_already_running() -> None:
+    """Ctrl-C while `together` or `parallel_map` waits: the running work ends before the interrupt
+    goes on (its git would otherwise still run while the caller unwinds and writes its state)."""
+    import signal
+
+    for run in (
+        lambda work: together(lambda: None, work),
+        lambda work: parallel_map(lambda _: work(), [0, 1], jobs=2),
+    ):
+        ended: list[bool] = []
+
+        def work(ended: list[bool] = ended) -> None:
+            time.sleep(0.4)
+            ended.append(True)
+
+        main = threading.main_thread().ident or 0
+        threading.Timer(0.1, signal.pthread_kill, (main, signal.SIGINT)).start()  # as Ctrl-C reaches it
+        with pytest.raises(KeyboardInterrupt):
+            run(work)
+        assert ended, "the interrupt went on before the running work had ended"

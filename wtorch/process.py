@@ -142,12 +142,11 @@ def together(first: Callable[[], R], second: Callable[[], S]) -> tuple[R, S]:
         except BaseException as exc:  # raised in the caller's thread below
             failed.append(exc)
 
-    thread = threading.Thread(target=other)
-    thread.start()
+    ended = [_start(other)]
     try:
         result = first()
     finally:
-        thread.join()
+        _wait(ended)
     if failed:
         raise failed[0]
     return result, box[0]
@@ -156,14 +155,39 @@ def together(first: Callable[[], R], second: Callable[[], S]) -> tuple[R, S]:
 def _run_threads(bodies: Sequence[Callable[[], None]], stop: threading.Event) -> None:
     """Each body in a thread of its own, all waited for; interrupted, `stop` is set and the running
     ones are still waited for (a second interrupt stops the wait)."""
-    threads = [threading.Thread(target=body) for body in bodies]
-    for thread in threads:
-        thread.start()
+    ended: list[threading.Event] = []
     try:
-        for thread in threads:
-            thread.join()
+        for body in bodies:
+            ended.append(_start(body))
+        _wait(ended)
     except BaseException:
         stop.set()
-        for thread in threads:
-            thread.join()
+        _wait(ended)
+        raise
+
+
+def _start(body: Callable[[], None]) -> threading.Event:
+    """`body` in a thread of its own; the event is set when it has ended."""
+    ended = threading.Event()
+
+    def run() -> None:
+        try:
+            body()
+        finally:
+            ended.set()
+
+    threading.Thread(target=run).start()
+    return ended
+
+
+def _wait(ended: Sequence[threading.Event]) -> None:
+    """Wait until every thread has ended. Interrupted, wait once more before the interrupt goes on
+    (a second interrupt stops that wait). Not `Thread.join`: on Python 3.11 an interrupted join
+    takes the thread for ended while it still runs, and every later join returns at once."""
+    try:
+        for event in ended:
+            event.wait()
+    except BaseException:
+        for event in ended:
+            event.wait()
         raise

@@ -9,9 +9,12 @@ import marshal
 import os
 import threading
 import tomllib
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from wtorch import __version__
 
 TOMLDecodeError = tomllib.TOMLDecodeError
 
@@ -29,42 +32,45 @@ def loads(text: str) -> dict[str, Any]:
             gc.enable()
 
 
-_KEPT = b"wtorch parse 1 %d\n" % marshal.version
+_KEPT = b"wtorch parse 1 %d " % marshal.version
 
 
 def remembered(text: str, kept: Path, parse: Callable[[str], dict[str, Any] | None]) -> dict[str, Any] | None:
     """`parse(text)`, answered from the file `kept` when it holds what `parse` gave for exactly this
     text (the text itself is kept beside its parse and compared whole, so an edit by hand or a file
     written since is never mistaken for it); else parsed, and kept there for the next reader.
-    `kept` belongs to `parse` alone.
+    `kept` belongs to `parse` alone; its header names `parse` and this wtorch, and the CRC-32 of
+    what follows (marshal, which reads it, is not made for damaged input).
 
     tomllib is pure Python: the state file of a hundred efforts takes 6 ms to parse at every
     command, its kept parse (`marshal`) a tenth of a millisecond. Keeping is best effort: a
     parse that cannot be kept (a TOML date, a read-only directory) is simply parsed each time."""
+    head = _KEPT + f"{parse.__module__}.{parse.__qualname__} {__version__} ".encode()
     try:
         with open(kept, "rb") as handle:
             blob = handle.read()
-        if blob.startswith(_KEPT):
-            was, found = marshal.loads(blob[len(_KEPT) :])
+        body = blob[len(head) + 9 :]
+        if blob.startswith(head) and blob[len(head) : len(head) + 9] == b"%08x\n" % zlib.crc32(body):
+            was, found = marshal.loads(body)
             if was == text and isinstance(found, dict):
                 return found
     except (OSError, ValueError, EOFError, TypeError):
         pass
     data = parse(text)
     if data is not None:
-        _keep(kept, text, data)
+        _keep(kept, head, text, data)
     return data
 
 
-def _keep(kept: Path, text: str, data: dict[str, Any]) -> None:
+def _keep(kept: Path, head: bytes, text: str, data: dict[str, Any]) -> None:
     """Written beside, then renamed: a reader sees the old parse or the new one, never half of one."""
     try:
-        blob = _KEPT + marshal.dumps((text, data))
+        body = marshal.dumps((text, data))
     except ValueError:  # a value marshal does not carry (a TOML date or time)
         return
     staged = kept.with_name(f".{kept.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        staged.write_bytes(blob)
+        staged.write_bytes(head + b"%08x\n" % zlib.crc32(body) + body)
         os.replace(staged, kept)
     except OSError:
         with contextlib.suppress(OSError):

@@ -34,10 +34,10 @@ def discover(start: Path) -> RepoInfo | None:
         probe = run(asked, cwd=start, check=False)
     if not probe.ok:
         return None
-    lines = probe.stdout.splitlines()
+    lines = probe.stdout.split("\n")  # one path a line; a path may hold any other line break
     common_dir_text, bare, git_dir = lines[:3]
     common_dir = Path(common_dir_text)
-    toplevel = Path(lines[3]) if bare != "true" and len(lines) > 3 and lines[3] else None
+    toplevel = Path(lines[3]) if bare != "true" and len(lines) > 4 and lines[3] else None
     if toplevel is not None and git_dir == common_dir_text:
         # Started in the main worktree (its git directory is the common one): it is the top level.
         return RepoInfo(toplevel=toplevel, common_dir=common_dir, main_worktree=toplevel)

@@ -140,9 +140,10 @@ def git_dir(worktree: Path) -> Path:
 
 def operation_in_progress(worktree: Path) -> str | None:
     """ "rebase", "merge", "cherry-pick", "revert" or "bisect" when one is under way, else None."""
+    where = git_dir(worktree)
     try:
-        present = set(os.listdir(git_dir(worktree)))  # one look, not one per marker: asked per effort
-    except OSError:
+        present = set(os.listdir(where))  # one look, not one per marker: asked per effort
+    except (FileNotFoundError, NotADirectoryError):
         return None
     return next((name for marker, name in _OPERATION_MARKERS if marker in present), None)
 
