@@ -94,3 +94,20 @@ def test_an_interrupt_waits_for_the_work_already_running() -> None:
         with pytest.raises(KeyboardInterrupt):
             run(work)
         assert ended, "the interrupt went on before the running work had ended"
+
+
+def test_an_interrupt_starts_no_new_item() -> None:
+    """Ctrl-C while `parallel_map` waits: the items running end, the ones not begun never start."""
+    import signal
+
+    started: list[int] = []
+
+    def work(n: int) -> None:
+        started.append(n)
+        time.sleep(0.2)
+
+    main = threading.main_thread().ident or 0
+    threading.Timer(0.1, signal.pthread_kill, (main, signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        parallel_map(work, list(range(20)), jobs=2)
+    assert len(started) <= 4, f"{len(started)} of 20 items started after the interrupt"

@@ -159,11 +159,11 @@ def _run_threads(bodies: Sequence[Callable[[], None]], stop: threading.Event) ->
     try:
         for body in bodies:
             ended.append(_start(body))
-        _wait(ended)
     except BaseException:
         stop.set()
-        _wait(ended)
         raise
+    finally:
+        _wait(ended, stop)
 
 
 def _start(body: Callable[[], None]) -> threading.Event:
@@ -180,14 +180,17 @@ def _start(body: Callable[[], None]) -> threading.Event:
     return ended
 
 
-def _wait(ended: Sequence[threading.Event]) -> None:
-    """Wait until every thread has ended. Interrupted, wait once more before the interrupt goes on
-    (a second interrupt stops that wait). Not `Thread.join`: on Python 3.11 an interrupted join
-    takes the thread for ended while it still runs, and every later join returns at once."""
+def _wait(ended: Sequence[threading.Event], stop: threading.Event | None = None) -> None:
+    """Wait until every thread has ended. Interrupted, set `stop` (no new work starts) and wait once
+    more before the interrupt goes on (a second interrupt stops that wait). Not `Thread.join`: on
+    Python 3.11 an interrupted join takes the thread for ended while it still runs, and every later
+    join returns at once."""
     try:
         for event in ended:
             event.wait()
     except BaseException:
+        if stop is not None:
+            stop.set()
         for event in ended:
             event.wait()
         raise

@@ -61,13 +61,14 @@ def _resolve(common_dir: Path, state: State, op: Operation, step: Step) -> None:
     if step.kind == StepKind.PUSH:
         # What a push takes here: the remote-tracking refs it updates, and the config (--set-upstream).
         refs = [f"refs/remotes/{p.remote}/{p.branch}" for p in op.pushes] + ["config"]
-    if step.kind == StepKind.RENAME and step.ref and step.base:
+    renamed = (step.ref, step.base) if step.kind == StepKind.RENAME and step.ref and step.base else None
+    if renamed:
         # Both names, the HEAD of every worktree (one may hold the branch), and the config.
         heads = ["HEAD"] + [f"worktrees/{d.name}/HEAD" for d in _entries(common_dir / "worktrees")]
-        refs = [step.ref, step.base, *heads, "config"]
+        refs = [*renamed, *heads, "config"]
     _clear_locks(common_dir, worktree, refs, step.started)
-    if step.kind == StepKind.RENAME and step.ref and step.base:
-        _finish_rename(common_dir, step.ref, step.base, step.before)
+    if renamed:
+        _finish_rename(common_dir, *renamed, step.before)
     if step.kind in (StepKind.REBASE, StepKind.MERGE) and worktree is not None:
         _settle(common_dir, state, op, step, worktree)
     elif step.kind == StepKind.WORKTREE_ADD and worktree is not None:
