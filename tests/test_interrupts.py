@@ -81,13 +81,14 @@ def test_1_a_forced_split_that_fails_part_way_puts_every_chunk_back(cli: Any, pr
     repo.fsck()
 
 
-@pytest.mark.parametrize("head", ["set", "null", "unreadable", "no-directory", "no-commondir"])
+@pytest.mark.parametrize("head", ["set", "null", "unreadable", "no-directory", "no-commondir", "empty-commondir"])
 def test_3_create_wave_killed_inside_worktree_add_is_repaired(project: Any, tmp_path: Path, head: str) -> None:
     """Killed while git checks the worktree out (a slow filter): the entry stays locked "initializing".
     With `null`, HEAD is as git writes it before it sets the branch (0000...). The others are what a
     kill earlier inside `git worktree add` leaves (git writes the entry's `locked`, then `gitdir`,
     the worktree's `.git`, `commondir`, HEAD): no HEAD yet (git no longer calls the directory a
-    worktree), no directory yet, and no `commondir` yet (`git worktree list` itself fails)."""
+    worktree), no directory yet, and no `commondir` yet or one created but not yet written (`git
+    worktree list` itself fails: "failed to read .git/worktrees/a/commondir"; seen in CI)."""
     repo = project(efforts('id = "a"', 'id = "b"'))
     repo.commit("slow", {"big.slow": "content\n"})
     marker = tmp_path / "checking-out"
@@ -101,12 +102,14 @@ def test_3_create_wave_killed_inside_worktree_add_is_repaired(project: Any, tmp_
         (entry / "HEAD").write_text("0" * 40 + "\n")
     if head == "unreadable":
         (entry / "HEAD").unlink()
-    if head in ("no-directory", "no-commondir"):
+    if head in ("no-directory", "no-commondir", "empty-commondir"):
         shutil.rmtree(wt(repo, "a").path)
-    if head == "no-commondir":
+    if head in ("no-commondir", "empty-commondir"):
         for name in ("commondir", "HEAD", "index", "logs", "ORIG_HEAD"):
             path = entry / name
             shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    if head == "empty-commondir":
+        (entry / "commondir").write_text("")
     repo.git("config", "--unset", "filter.slow.smudge")
     rerun = wtorch_process(repo, "create-wave", "1", "--json")
     out, err = rerun.communicate(timeout=120)

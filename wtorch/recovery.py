@@ -173,13 +173,17 @@ def _unmake(common_dir: Path, path: Path) -> None:
 def _drop_half_made_entry(common_dir: Path, path: Path) -> None:
     """`git worktree add` killed before it finished writing the entry's own files (`commondir`, say):
     `git worktree list` would fail on it. git writes `locked` ("initializing") first, `gitdir` (the
-    worktree's path) next and `commondir` after: an entry for `path` without `commondir`, still
-    initializing, is deleted, and the command makes the worktree again."""
+    worktree's path) next and `commondir` ("../..") after: an entry for `path` whose `commondir` is
+    missing or not yet written whole, still initializing, is deleted, and the command makes the
+    worktree again."""
     for entry in (common_dir / "worktrees").glob(f"{glob.escape(path.name)}*"):
-        locked, gitdir = entry / "locked", entry / "gitdir"
-        if (entry / "commondir").exists() or not entry.is_dir():
+        locked, gitdir, commondir = entry / "locked", entry / "gitdir", entry / "commondir"
+        if not entry.is_dir() or commondir.is_dir():
             continue
-        # Either file may itself have been cut short: what is there must begin what git writes.
+        written = commondir.read_text(errors="replace").strip() if commondir.exists() else ""
+        if written == "../.." or not "../..".startswith(written):
+            continue
+        # Any of the files may itself have been cut short: what is there must begin what git writes.
         if locked.exists() and not "initializing".startswith(locked.read_text(errors="replace").strip()):
             continue
         if gitdir.exists() and not str(path / ".git").startswith(gitdir.read_text(errors="replace").strip()):
